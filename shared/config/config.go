@@ -1,0 +1,149 @@
+// Package config reads the workshop's settings from the environment and an
+// optional .env file. Every chapter uses it unchanged, so it knows all the
+// variables of shared/CONTRACT.md, even those an early chapter ignores.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+)
+
+// DefaultDatabaseURL is used when DATABASE_URL is not set: a SQLite file in
+// the instance folder, as the original Flask app did.
+const DefaultDatabaseURL = "sqlite:instance/task_list.db"
+
+// DefaultCacheTimeout bounds every memcached operation when CACHE_TIMEOUT is
+// not set. It is gomemcache's own default raised a little, so that a slow
+// network does not turn hits into errors, yet a dead server costs a page at
+// most a few hundred milliseconds.
+const DefaultCacheTimeout = 250 * time.Millisecond
+
+// Config holds every setting of the app.
+type Config struct {
+	Addr        string // ADDR, or ":$PORT", or ":8080"
+	DatabaseURL string // DATABASE_URL, or DefaultDatabaseURL
+
+	// MemcachedServers lists host:port addresses; empty means an in-process cache.
+	MemcachedServers []string
+	// MemCachier credentials; when Username is set the client authenticates
+	// every new connection the way MemCachier's ASCII protocol expects.
+	MemcachierUsername string
+	MemcachierPassword string
+
+	CacheKeyPrefix  string
+	CacheTimeout    time.Duration
+	TasksQueryDelay time.Duration
+}
+
+// Load reads .env (if present) without overriding variables that are already
+// set, then parses the environment.
+func Load() (Config, error) {
+	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return Config{}, fmt.Errorf("read .env: %w", err)
+	}
+	return Parse(os.LookupEnv)
+}
+
+// Parse builds a Config from a lookup function such as os.LookupEnv. An error
+// names the variable at fault, in one line.
+func Parse(lookup func(string) (string, bool)) (Config, error) {
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+	c := Config{
+		Addr:               get("ADDR"),
+		DatabaseURL:        get("DATABASE_URL"),
+		CacheKeyPrefix:     get("CACHE_KEY_PREFIX"),
+		MemcachierUsername: get("MEMCACHIER_USERNAME"),
+		MemcachierPassword: get("MEMCACHIER_PASSWORD"),
+		CacheTimeout:       DefaultCacheTimeout,
+	}
+
+	if c.Addr == "" {
+		c.Addr = ":8080"
+		if port := get("PORT"); port != "" {
+			if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+				return Config{}, fmt.Errorf("PORT: %q is not a port number", port)
+			}
+			c.Addr = ":" + port
+		}
+	} else if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return Config{}, fmt.Errorf("ADDR: %q is not host:port (%v)", c.Addr, err)
+	}
+
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = DefaultDatabaseURL
+	}
+	if _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+		return Config{}, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+
+	// MEMCACHED_SERVERS wins over MEMCACHIER_SERVERS when both are set.
+	serversVar := "MEMCACHED_SERVERS"
+	servers := get(serversVar)
+	if servers == "" {
+		serversVar = "MEMCACHIER_SERVERS"
+		servers = get(serversVar)
+	}
+	list, err := parseServers(servers)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", serversVar, err)
+	}
+	c.MemcachedServers = list
+	if c.MemcachierUsername != "" && c.MemcachierPassword == "" {
+		return Config{}, errors.New("MEMCACHIER_PASSWORD: must be set when MEMCACHIER_USERNAME is")
+	}
+
+	if c.CacheTimeout, err = duration(get, "CACHE_TIMEOUT", DefaultCacheTimeout); err != nil {
+		return Config{}, err
+	}
+	if c.CacheTimeout == 0 {
+		return Config{}, errors.New("CACHE_TIMEOUT: must be greater than zero")
+	}
+	if c.TasksQueryDelay, err = duration(get, "TASKS_QUERY_DELAY", 0); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func duration(get func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := get(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %q is not a Go duration such as 250ms or 2s", name, v)
+	}
+	if d < 0 {
+		return 0, fmt.Errorf("%s: %q is negative", name, v)
+	}
+	return d, nil
+}
+
+func parseServers(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var list []string
+	for _, addr := range strings.Split(s, ",") {
+		addr = strings.TrimSpace(addr)
+		if addr == "" {
+			continue
+		}
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil || host == "" || port == "" {
+			return nil, fmt.Errorf("%q is not host:port", addr)
+		}
+		list = append(list, addr)
+	}
+	return list, nil
+}

@@ -1,0 +1,127 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookupFrom(env map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := env[name]
+		return v, ok
+	}
+}
+
+func TestParseDefaults(t *testing.T) {
+	c, err := Parse(lookupFrom(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DatabaseURL != DefaultDatabaseURL || c.MemcachedServers != nil ||
+		c.CacheTimeout != DefaultCacheTimeout || c.TasksQueryDelay != 0 || c.CacheKeyPrefix != "" {
+		t.Errorf("defaults: got %+v", c)
+	}
+}
+
+func TestParseValues(t *testing.T) {
+	c, err := Parse(lookupFrom(map[string]string{
+		"PORT":              "5000",
+		"DATABASE_URL":      "mysql://u:p@db:3307/tasks",
+		"MEMCACHED_SERVERS": " a:11211 , b:11212 ",
+		"CACHE_KEY_PREFIX":  "app1:",
+		"CACHE_TIMEOUT":     "1s",
+		"TASKS_QUERY_DELAY": "20ms",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":5000" {
+		t.Errorf("Addr = %q, want :5000 from PORT", c.Addr)
+	}
+	if strings.Join(c.MemcachedServers, ",") != "a:11211,b:11212" {
+		t.Errorf("MemcachedServers = %q", c.MemcachedServers)
+	}
+	if c.CacheKeyPrefix != "app1:" || c.CacheTimeout != time.Second || c.TasksQueryDelay != 20*time.Millisecond {
+		t.Errorf("got %+v", c)
+	}
+}
+
+func TestParseAddrWinsOverPort(t *testing.T) {
+	c, err := Parse(lookupFrom(map[string]string{"ADDR": "127.0.0.1:9000", "PORT": "5000"}))
+	if err != nil || c.Addr != "127.0.0.1:9000" {
+		t.Fatalf("got %q, %v", c.Addr, err)
+	}
+}
+
+func TestParseMemCachier(t *testing.T) {
+	c, err := Parse(lookupFrom(map[string]string{
+		"MEMCACHIER_SERVERS":  "mc1.example:11211",
+		"MEMCACHIER_USERNAME": "user",
+		"MEMCACHIER_PASSWORD": "pass",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.MemcachedServers) != 1 || c.MemcachierUsername != "user" || c.MemcachierPassword != "pass" {
+		t.Errorf("got %+v", c)
+	}
+}
+
+func TestParseErrorsNameTheVariable(t *testing.T) {
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"ADDR": "8080"}, "ADDR:"},
+		{map[string]string{"PORT": "http"}, "PORT:"},
+		{map[string]string{"DATABASE_URL": "postgres://x/y"}, "DATABASE_URL:"},
+		{map[string]string{"DATABASE_URL": "mysql://u:p@db"}, "DATABASE_URL:"},
+		{map[string]string{"DATABASE_URL": "mysql://u:p@db:3306/x?tls=maybe"}, "DATABASE_URL:"},
+		{map[string]string{"MEMCACHED_SERVERS": "localhost"}, "MEMCACHED_SERVERS:"},
+		{map[string]string{"MEMCACHIER_SERVERS": "a:1,b"}, "MEMCACHIER_SERVERS:"},
+		{map[string]string{"MEMCACHIER_USERNAME": "u"}, "MEMCACHIER_PASSWORD:"},
+		{map[string]string{"CACHE_TIMEOUT": "5"}, "CACHE_TIMEOUT:"},
+		{map[string]string{"CACHE_TIMEOUT": "0s"}, "CACHE_TIMEOUT:"},
+		{map[string]string{"TASKS_QUERY_DELAY": "-1s"}, "TASKS_QUERY_DELAY:"},
+	} {
+		_, err := Parse(lookupFrom(tc.env))
+		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Parse(%v) = %v, want one line starting with %q", tc.env, err, tc.want)
+		}
+	}
+}
+
+func TestParseDatabaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		url, dialect, dsn string
+	}{
+		{"sqlite:instance/task_list.db", SQLite, "instance/task_list.db"},
+		{"sqlite:///var/lib/tasks.db", SQLite, "/var/lib/tasks.db"},
+		{"mysql://u:p%40ss@db/tasks", MySQL, "u:p@ss@tcp(db:3306)/tasks?parseTime=true"},
+		{"mysql://u@127.0.0.1:3307/tasks?timeout=5s", MySQL, "u@tcp(127.0.0.1:3307)/tasks?parseTime=true&timeout=5s"},
+	} {
+		got, err := ParseDatabaseURL(tc.url)
+		if err != nil {
+			t.Errorf("ParseDatabaseURL(%q): %v", tc.url, err)
+			continue
+		}
+		if got.Dialect != tc.dialect || got.DSN != tc.dsn {
+			t.Errorf("ParseDatabaseURL(%q) = %+v, want %s %q", tc.url, got, tc.dialect, tc.dsn)
+		}
+	}
+}
+
+func TestDatabaseURLNeverShowsPassword(t *testing.T) {
+	src, err := ParseDatabaseURL("mysql://u:hunter2@db/tasks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(src.Display, "hunter2") {
+		t.Errorf("Display = %q shows the password", src.Display)
+	}
+	_, err = ParseDatabaseURL("mysql://u:hunter2@db:xx/tasks")
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error %v shows the password", err)
+	}
+}

@@ -1,0 +1,258 @@
+// Package testenv gives tests real servers: a MySQL database of their own and
+// a memcached key prefix of their own. By default it starts one container of
+// each kind per test binary with testcontainers-go; TEST_MYSQL_DSN and
+// TEST_MEMCACHED_SERVERS name running servers to use instead.
+//
+// Without Docker and without those variables a test skips with a line that
+// says how to enable it, except under CI=true, where it fails: CI must never
+// pass by skipping.
+//
+// A package that uses it calls Main from its TestMain, so that the containers
+// are removed when its tests finish:
+//
+//	func TestMain(m *testing.M) { testenv.Main(m) }
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/moby/moby/api/types/network"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// The variables that configure the harness (shared/CONTRACT.md).
+const (
+	EnvMySQLDSN           = "TEST_MYSQL_DSN"
+	EnvMemcachedServers   = "TEST_MEMCACHED_SERVERS"
+	EnvMySQLImage         = "TEST_MYSQL_IMAGE"
+	EnvMemcachedImage     = "TEST_MEMCACHED_IMAGE"
+	DefaultMySQLImage     = "mysql:8.4"
+	DefaultMemcachedImage = "memcached:1.6-alpine"
+)
+
+const (
+	mysqlRootPassword = "secret"
+	startupTimeout    = 2 * time.Minute
+)
+
+var (
+	mainRunning bool
+
+	mu         sync.Mutex
+	started    []testcontainers.Container
+	mysqlAdmin *server // root DSN of the binary's MySQL
+	memcached  *server // host:port list of the binary's memcached
+)
+
+// server is started once per binary; a failure is remembered so that every
+// test reports it without trying again.
+type server struct {
+	addr string
+	err  error
+}
+
+// Main runs the package's tests, removes the containers they started, and
+// exits with the tests' status.
+func Main(m *testing.M) {
+	mainRunning = true
+	code := m.Run()
+	mu.Lock()
+	for _, c := range started {
+		if err := testcontainers.TerminateContainer(c); err != nil {
+			fmt.Fprintf(os.Stderr, "testenv: remove container: %v\n", err)
+			code = max(code, 1)
+		}
+	}
+	mu.Unlock()
+	os.Exit(code)
+}
+
+// SQLiteURL returns the DATABASE_URL of a new SQLite file in the test's
+// temporary folder.
+func SQLiteURL(t testing.TB) string {
+	return "sqlite:" + filepath.Join(t.TempDir(), "task_list.db")
+}
+
+// MySQLURL returns the DATABASE_URL (mysql://…) of a new, empty database on a
+// real MySQL server. The database is dropped when the test ends.
+func MySQLURL(t testing.TB) string {
+	t.Helper()
+	adminDSN := mysqlServer(t)
+	admin, err := sql.Open("mysql", adminDSN)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	defer admin.Close()
+
+	name := "test_" + randomHex(t, 6)
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("testenv: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("mysql", adminDSN)
+		if err != nil {
+			t.Errorf("testenv: %v", err)
+			return
+		}
+		defer admin.Close()
+		if _, err := admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name); err != nil {
+			t.Errorf("testenv: drop database %s: %v", name, err)
+		}
+	})
+
+	cfg, err := mysql.ParseDSN(adminDSN)
+	if err != nil {
+		t.Fatalf("testenv: %s: %v", EnvMySQLDSN, err)
+	}
+	u := url.URL{Scheme: "mysql", User: url.UserPassword(cfg.User, cfg.Passwd), Host: cfg.Addr, Path: "/" + name}
+	return u.String()
+}
+
+// Memcached returns the addresses of a real memcached and a key prefix no
+// other test uses, so that tests sharing the server never see each other's keys.
+func Memcached(t testing.TB) (servers []string, keyPrefix string) {
+	t.Helper()
+	addrs := memcachedServer(t)
+	return strings.Split(addrs, ","), "test-" + randomHex(t, 6) + ":"
+}
+
+func mysqlServer(t testing.TB) string {
+	t.Helper()
+	if dsn := os.Getenv(EnvMySQLDSN); dsn != "" {
+		return dsn
+	}
+	return start(t, &mysqlAdmin, "MySQL", func(ctx context.Context) (testcontainers.Container, string, error) {
+		c, err := testcontainers.Run(ctx, image(EnvMySQLImage, DefaultMySQLImage),
+			testcontainers.WithExposedPorts("3306/tcp"),
+			testcontainers.WithEnv(map[string]string{"MYSQL_ROOT_PASSWORD": mysqlRootPassword}),
+			// A query that succeeds works for MySQL and MariaDB alike; log lines differ.
+			testcontainers.WithWaitStrategy(wait.ForSQL("3306/tcp", "mysql", func(host string, port network.Port) string {
+				return rootDSN(host + ":" + port.Port())
+			}).WithStartupTimeout(startupTimeout).WithPollInterval(200*time.Millisecond)),
+		)
+		if err != nil {
+			return c, "", err
+		}
+		addr, err := c.PortEndpoint(ctx, "3306/tcp", "")
+		return c, rootDSN(addr), err
+	})
+}
+
+func rootDSN(addr string) string {
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr = "root", mysqlRootPassword, "tcp", addr
+	return cfg.FormatDSN()
+}
+
+func memcachedServer(t testing.TB) string {
+	t.Helper()
+	if servers := os.Getenv(EnvMemcachedServers); servers != "" {
+		return servers
+	}
+	return start(t, &memcached, "memcached", func(ctx context.Context) (testcontainers.Container, string, error) {
+		c, err := testcontainers.Run(ctx, image(EnvMemcachedImage, DefaultMemcachedImage),
+			testcontainers.WithExposedPorts("11211/tcp"),
+			testcontainers.WithWaitStrategy(wait.ForListeningPort("11211/tcp").WithStartupTimeout(startupTimeout)),
+		)
+		if err != nil {
+			return c, "", err
+		}
+		addr, err := c.PortEndpoint(ctx, "11211/tcp", "")
+		return c, addr, err
+	})
+}
+
+// start runs a container once per test binary and returns its address.
+func start(t testing.TB, s **server, what string, run func(context.Context) (testcontainers.Container, string, error)) string {
+	t.Helper()
+	if !mainRunning {
+		t.Fatal("testenv: call testenv.Main(m) from TestMain so that containers are removed after the tests")
+	}
+	requireDocker(t, what)
+
+	mu.Lock()
+	defer mu.Unlock()
+	if *s == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
+		defer cancel()
+		c, addr, err := run(ctx)
+		if c != nil {
+			started = append(started, c)
+		}
+		if err != nil {
+			err = fmt.Errorf("start %s container: %w", what, err)
+		}
+		*s = &server{addr: addr, err: err}
+	}
+	if (*s).err != nil {
+		t.Fatalf("testenv: %v", (*s).err)
+	}
+	return (*s).addr
+}
+
+var (
+	dockerOnce sync.Once
+	dockerErr  error
+)
+
+// requireDocker skips the test when no Docker engine answers, or fails it
+// under CI=true.
+func requireDocker(t testing.TB, what string) {
+	t.Helper()
+	dockerOnce.Do(func() { dockerErr = dockerHealth() })
+	if dockerErr == nil {
+		return
+	}
+	msg := fmt.Sprintf("testenv: no Docker engine for a %s container (%v); start Docker, or set %s / %s to running servers",
+		what, dockerErr, EnvMySQLDSN, EnvMemcachedServers)
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+func dockerHealth() (err error) {
+	defer func() {
+		// testcontainers panics in some set-ups without Docker.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	provider, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		return err
+	}
+	defer provider.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return provider.Health(ctx)
+}
+
+func image(env, def string) string {
+	if v := os.Getenv(env); v != "" {
+		return v
+	}
+	return def
+}
+
+func randomHex(t testing.TB, n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}

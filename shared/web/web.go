@@ -1,0 +1,51 @@
+// Package web holds the page layout, the stylesheet and a render helper, all
+// embedded in the binary so that a page needs nothing from the network.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+)
+
+//go:embed templates/*.html
+var layoutFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Templates parses a chapter's page templates on top of the shared layout.
+// A page template defines "content" (and optionally "title" and "footer")
+// and is rendered through the "layout" template.
+func Templates(fsys fs.FS, patterns ...string) (*template.Template, error) {
+	t, err := template.New("").ParseFS(layoutFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	return t.ParseFS(fsys, patterns...)
+}
+
+// Static serves the embedded stylesheet under /static/.
+func Static() http.Handler {
+	return http.FileServerFS(staticFS)
+}
+
+// Render executes the template into a buffer first, so that a template error
+// becomes a clean 500 instead of half a page sent with a 200 status.
+func Render(w http.ResponseWriter, r *http.Request, t *template.Template, status int, data any) {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		slog.ErrorContext(r.Context(), "render page", "path", r.URL.Path, "err", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}

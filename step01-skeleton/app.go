@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/go-memcache-workshop/tasklist/shared/config"
+)
+
+// app holds what the handlers need.
+type app struct {
+	cfg config.Config
+}
+
+func newApp(ctx context.Context, cfg config.Config) (*app, error) {
+	return &app{cfg: cfg}, nil
+}
+
+// Close releases what newApp acquired.
+func (a *app) Close() error {
+	return nil
+}
+
+// routes maps requests to handlers. Paths without a route get the mux's 404.
+func (a *app) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", a.healthz)
+	return logRequests(mux)
+}
