@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+
+	"github.com/go-memcache-workshop/tasklist/shared/cache"
 )
 
 //go:embed templates/*.html
@@ -19,8 +21,8 @@ var layoutFS embed.FS
 var staticFS embed.FS
 
 // Templates parses a chapter's page templates on top of the shared layout.
-// A page template defines "content" (and optionally "title" and "footer")
-// and is rendered through the "layout" template.
+// A page template defines "content" (and optionally "title"), which gets the
+// data passed to Render as its dot.
 func Templates(fsys fs.FS, patterns ...string) (*template.Template, error) {
 	t, err := template.New("").ParseFS(layoutFS, "templates/*.html")
 	if err != nil {
@@ -34,11 +36,18 @@ func Static() http.Handler {
 	return http.FileServerFS(staticFS)
 }
 
+// page is what the layout renders: the chapter's data for its "content"
+// template, and the request's cache activity when the app tracks it.
+type page struct {
+	Content any
+	Cache   *cache.Panel
+}
+
 // Render executes the template into a buffer first, so that a template error
 // becomes a clean 500 instead of half a page sent with a 200 status.
 func Render(w http.ResponseWriter, r *http.Request, t *template.Template, status int, data any) {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout", page{Content: data, Cache: cache.PanelFrom(r.Context())}); err != nil {
 		slog.ErrorContext(r.Context(), "render page", "path", r.URL.Path, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return

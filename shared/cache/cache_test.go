@@ -1,0 +1,281 @@
+package cache
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-memcache-workshop/tasklist/shared/config"
+	"github.com/go-memcache-workshop/tasklist/shared/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// clients returns a client of each kind: a real memcached, and in-process.
+func clients(t *testing.T) map[string]*Client {
+	t.Helper()
+	servers, prefix := testenv.Memcached(t)
+	mc, err := New(config.Config{MemcachedServers: servers, CacheKeyPrefix: prefix, CacheTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mc.Close() })
+	mem, err := New(config.Config{CacheKeyPrefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]*Client{KindMemcached: mc, KindInProcess: mem}
+}
+
+func TestGetSetDelete(t *testing.T) {
+	for kind, c := range clients(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			if _, err := c.Get(ctx, "k"); !errors.Is(err, ErrMiss) {
+				t.Fatalf("Get of a new key = %v, want ErrMiss", err)
+			}
+			if err := c.Set(ctx, "k", []byte("v1"), 0); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := c.Get(ctx, "k"); err != nil || string(v) != "v1" {
+				t.Fatalf("Get = %q, %v", v, err)
+			}
+			if err := c.Delete(ctx, "k"); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Delete(ctx, "k"); err != nil {
+				t.Fatalf("Delete of a missing key = %v, want nil", err)
+			}
+			if _, err := c.Get(ctx, "k"); !errors.Is(err, ErrMiss) {
+				t.Fatalf("Get after Delete = %v, want ErrMiss", err)
+			}
+			want := "gets=3 hits=1 misses=2 sets=1 deletes=2 round_trips=6 errors=0"
+			if got := c.Totals().String(); got != want {
+				t.Errorf("totals %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+func TestGetMulti(t *testing.T) {
+	for kind, c := range clients(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			for _, k := range []string{"a", "c"} {
+				if err := c.Set(ctx, k, []byte("value of "+k), 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := c.GetMulti(ctx, []string{"a", "b", "c"})
+			if err != nil || len(got) != 2 || string(got["a"]) != "value of a" || string(got["c"]) != "value of c" {
+				t.Fatalf("GetMulti = %q, %v", got, err)
+			}
+			want := "gets=3 hits=2 misses=1 sets=2 deletes=0 round_trips=3 errors=0"
+			if got := c.Totals().String(); got != want {
+				t.Errorf("totals %s, want %s", got, want)
+			}
+		})
+	}
+}
+
+func TestKeysCarryThePrefix(t *testing.T) {
+	servers, prefix := testenv.Memcached(t)
+	c, err := New(config.Config{MemcachedServers: servers, CacheKeyPrefix: prefix, CacheTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Set(context.Background(), "all_tasks", []byte("x"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	// Ask the server directly, under the full key.
+	conn, err := net.Dial("tcp", servers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(conn, "get "+prefix+"all_tasks\r\n")
+	line, _ := bufio.NewReader(conn).ReadString('\n')
+	if !strings.HasPrefix(line, "VALUE "+prefix+"all_tasks ") {
+		t.Errorf("server has no %sall_tasks: %q", prefix, line)
+	}
+}
+
+func TestBadKeysAndBigValuesAreErrorsNotPanics(t *testing.T) {
+	for kind, c := range clients(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			for _, key := range []string{"has space", strings.Repeat("k", 251), "ctl\n"} {
+				if err := c.Set(ctx, key, []byte("x"), 0); err == nil {
+					t.Errorf("Set(%q) succeeded", key)
+				}
+				if _, err := c.Get(ctx, key); err == nil || errors.Is(err, ErrMiss) {
+					t.Errorf("Get(%q) = %v, want an error that is not a miss", key, err)
+				}
+			}
+			if err := c.Set(ctx, "big", make([]byte, 2<<20), 0); err == nil {
+				t.Error("Set of a 2 MB value succeeded")
+			}
+			if n := c.Totals().Errors.Load(); n != 7 {
+				t.Errorf("errors counted: %d, want 7", n)
+			}
+		})
+	}
+}
+
+func TestUnreachableServerIsAnErrorWithinTheTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	c, err := New(config.Config{MemcachedServers: []string{addr}, CacheTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Get(context.Background(), "k"); err == nil || errors.Is(err, ErrMiss) {
+		t.Fatalf("Get from a closed port = %v, want an error", err)
+	}
+	if c.Totals().Errors.Load() != 1 {
+		t.Errorf("errors counted: %d", c.Totals().Errors.Load())
+	}
+}
+
+func TestTrackCountsPerRequest(t *testing.T) {
+	c := clients(t)[KindInProcess]
+	var panels []*Panel
+	h := c.Track(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.Get(r.Context(), "k")
+		c.Set(r.Context(), "k", []byte("v"), 0)
+		panels = append(panels, PanelFrom(r.Context()))
+	}))
+	for range 2 {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	}
+	if got := panels[1].Request.String(); got != "gets=1 hits=1 misses=0 sets=1 deletes=0 round_trips=2 errors=0" {
+		t.Errorf("second request: %s", got)
+	}
+	if got := panels[1].Totals.String(); got != "gets=2 hits=1 misses=1 sets=2 deletes=0 round_trips=4 errors=0" {
+		t.Errorf("totals: %s", got)
+	}
+}
+
+func TestExpiration(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	for _, tc := range []struct {
+		ttl  time.Duration
+		want int32
+	}{
+		{0, 0},
+		{time.Millisecond, 1},
+		{90 * time.Second, 90},
+		{30 * 24 * time.Hour, 30 * 24 * 3600},
+		{31 * 24 * time.Hour, 1_800_000_000 + 31*24*3600},
+	} {
+		if got := expiration(tc.ttl, now); got != tc.want {
+			t.Errorf("expiration(%v) = %d, want %d", tc.ttl, got, tc.want)
+		}
+	}
+}
+
+// TestMemCachierHandshake checks, byte for byte, what a new connection sends
+// before its first command. Upstream memcached authenticates differently, so
+// a listener in the test plays MemCachier's part.
+func TestMemCachierHandshake(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	received := make(chan string, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		r := bufio.NewReader(conn)
+		var got strings.Builder
+		for _, answer := range []string{"STORED\r\n", "END\r\n"} {
+			// The auth "set" is two lines (command, password); the "gets" one.
+			lines := 1
+			if answer == "STORED\r\n" {
+				lines = 2
+			}
+			for range lines {
+				line, err := r.ReadString('\n')
+				if err != nil {
+					received <- got.String() + "<" + err.Error() + ">"
+					return
+				}
+				got.WriteString(line)
+			}
+			io.WriteString(conn, answer)
+		}
+		received <- got.String()
+	}()
+
+	c, err := New(config.Config{
+		MemcachedServers:   []string{ln.Addr().String()},
+		MemcachierUsername: "user-42",
+		MemcachierPassword: "s3cr3t pass",
+		CacheTimeout:       2 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Get(context.Background(), "k"); !errors.Is(err, ErrMiss) {
+		t.Fatalf("Get through the authenticated connection = %v, want ErrMiss", err)
+	}
+	want := "set user-42 0 0 11\r\ns3cr3t pass\r\ngets k\r\n"
+	if got := <-received; got != want {
+		t.Errorf("server received %q, want %q", got, want)
+	}
+}
+
+func TestMemCachierRejectedCredentialsAreAnError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				r := bufio.NewReader(conn)
+				r.ReadString('\n')
+				r.ReadString('\n')
+				io.WriteString(conn, "CLIENT_ERROR authentication failure\r\n")
+			}()
+		}
+	}()
+	c, err := New(config.Config{
+		MemcachedServers:   []string{ln.Addr().String()},
+		MemcachierUsername: "user",
+		MemcachierPassword: "wrong",
+		CacheTimeout:       time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Get(context.Background(), "k")
+	if err == nil || errors.Is(err, ErrMiss) || !strings.Contains(err.Error(), "authentication") {
+		t.Fatalf("Get with rejected credentials = %v, want an authentication error", err)
+	}
+	if strings.Contains(err.Error(), "wrong") {
+		t.Errorf("error shows the password: %v", err)
+	}
+}

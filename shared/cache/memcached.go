@@ -1,0 +1,134 @@
+package cache
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/bradfitz/gomemcache/memcache"
+
+	"github.com/go-memcache-workshop/tasklist/shared/config"
+)
+
+// maxIdleConns per server. gomemcache keeps 2 by default, so under
+// concurrent requests most operations would open (and, on MemCachier,
+// authenticate) a new connection.
+const maxIdleConns = 64
+
+// maxRelativeTTL is memcached's limit for a relative expiration; larger
+// values are read as a Unix time.
+const maxRelativeTTL = 30 * 24 * time.Hour
+
+type memcachedStore struct {
+	client  *memcache.Client
+	servers *memcache.ServerList
+}
+
+func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
+	servers := new(memcache.ServerList)
+	if err := servers.SetServers(cfg.MemcachedServers...); err != nil {
+		return nil, fmt.Errorf("memcached servers %v: %w", cfg.MemcachedServers, err)
+	}
+	client := memcache.NewFromSelector(servers)
+	client.Timeout = cfg.CacheTimeout
+	client.MaxIdleConns = maxIdleConns
+	if cfg.MemcachierUsername != "" {
+		client.DialContext = memcachierDialer(cfg.MemcachierUsername, cfg.MemcachierPassword)
+	}
+	return &memcachedStore{client: client, servers: servers}, nil
+}
+
+// memcachierDialer authenticates every new connection the way MemCachier's
+// ASCII protocol expects: a "set" whose key is the username and whose value
+// is the password, answered by STORED. (Upstream memcached's own ASCII
+// authentication reads a single "username password" value instead.)
+func memcachierDialer(username, password string) func(context.Context, string, string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		if err := memcachierAuth(ctx, conn, username, password); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("memcachier authentication on %s: %w", addr, err)
+		}
+		return conn, nil
+	}
+}
+
+func memcachierAuth(ctx context.Context, conn net.Conn, username, password string) error {
+	if deadline, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(deadline)
+		defer conn.SetDeadline(time.Time{})
+	}
+	if _, err := fmt.Fprintf(conn, "set %s 0 0 %d\r\n%s\r\n", username, len(password), password); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if line != "STORED\r\n" {
+		return fmt.Errorf("server answered %q", line)
+	}
+	return nil
+}
+
+func (s *memcachedStore) get(key string) ([]byte, error) {
+	item, err := s.client.Get(key)
+	if errors.Is(err, memcache.ErrCacheMiss) {
+		return nil, ErrMiss
+	}
+	if err != nil {
+		return nil, err
+	}
+	return item.Value, nil
+}
+
+func (s *memcachedStore) getMulti(keys []string) (map[string][]byte, int, error) {
+	servers := make(map[string]bool)
+	for _, k := range keys {
+		if addr, err := s.servers.PickServer(k); err == nil {
+			servers[addr.String()] = true
+		}
+	}
+	items, err := s.client.GetMulti(keys)
+	values := make(map[string][]byte, len(items))
+	for k, item := range items {
+		values[k] = item.Value
+	}
+	return values, len(servers), err
+}
+
+func (s *memcachedStore) set(key string, value []byte, ttl time.Duration) error {
+	return s.client.Set(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())})
+}
+
+func (s *memcachedStore) delete(key string) error {
+	err := s.client.Delete(key)
+	if errors.Is(err, memcache.ErrCacheMiss) {
+		return nil
+	}
+	return err
+}
+
+func (s *memcachedStore) close() error { return s.client.Close() }
+
+// expiration turns a TTL into memcached's expiration field: seconds from
+// now up to 30 days, a Unix time beyond, 0 for "never".
+func expiration(ttl time.Duration, now time.Time) int32 {
+	switch {
+	case ttl <= 0:
+		return 0
+	case ttl > maxRelativeTTL:
+		return int32(now.Add(ttl).Unix())
+	case ttl < time.Second:
+		return 1
+	default:
+		return int32(ttl / time.Second)
+	}
+}
