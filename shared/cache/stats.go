@@ -18,7 +18,6 @@ func (s *Stats) String() string {
 		s.RoundTrips.Load(), s.Errors.Load())
 }
 
-
 // Panel is what a page shows about the cache: this request's operations and
 // the totals since start. It is the workshop's stand-in for the MemCachier
 // dashboard that the original tutorial asks the reader to watch.
