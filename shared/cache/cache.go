@@ -18,13 +18,17 @@ import (
 // ErrMiss is returned by Get when the key is not in the cache.
 var ErrMiss = errors.New("cache miss")
 
+// ErrNotStored is returned by Add when the key already holds a value.
+var ErrNotStored = errors.New("cache: key already exists")
+
 // store is one cache backend. Keys reach it with the prefix already added.
 type store interface {
 	get(key string) ([]byte, error) // ErrMiss on a miss
 	// getMulti returns the keys it found, and how many servers it asked.
 	getMulti(keys []string) (map[string][]byte, int, error)
 	set(key string, value []byte, ttl time.Duration) error
-	delete(key string) error // a missing key is not an error
+	add(key string, value []byte, ttl time.Duration) error // ErrNotStored if present
+	delete(key string) error                               // a missing key is not an error
 	close() error
 }
 
@@ -134,6 +138,23 @@ func (c *Client) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 		return fmt.Errorf("cache set %q (%d bytes): %w", key, len(value), err)
 	}
 	return nil
+}
+
+// Add stores value under key only if the key holds nothing yet; otherwise it
+// returns ErrNotStored. Two callers racing to create a key agree on one value.
+func (c *Client) Add(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	err := c.store.add(c.prefix+key, value, ttl)
+	c.record(ctx, func(s *Stats) {
+		s.Sets.Add(1)
+		s.RoundTrips.Add(1)
+		if err != nil && !errors.Is(err, ErrNotStored) {
+			s.Errors.Add(1)
+		}
+	})
+	if err != nil && !errors.Is(err, ErrNotStored) {
+		return fmt.Errorf("cache add %q: %w", key, err)
+	}
+	return err
 }
 
 // Delete removes key; a key that is not there is not an error.

@@ -64,6 +64,23 @@ func TestGetSetDelete(t *testing.T) {
 	}
 }
 
+func TestAddOnlyCreates(t *testing.T) {
+	for kind, c := range clients(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			if err := c.Add(ctx, "v", []byte("first"), 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.Add(ctx, "v", []byte("second"), 0); !errors.Is(err, ErrNotStored) {
+				t.Fatalf("second Add = %v, want ErrNotStored", err)
+			}
+			if v, err := c.Get(ctx, "v"); err != nil || string(v) != "first" {
+				t.Fatalf("Get = %q, %v; want the first value", v, err)
+			}
+		})
+	}
+}
+
 func TestGetMulti(t *testing.T) {
 	for kind, c := range clients(t) {
 		t.Run(kind, func(t *testing.T) {

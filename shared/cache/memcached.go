@@ -108,6 +108,14 @@ func (s *memcachedStore) set(key string, value []byte, ttl time.Duration) error 
 	return s.client.Set(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())})
 }
 
+func (s *memcachedStore) add(key string, value []byte, ttl time.Duration) error {
+	err := s.client.Add(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())})
+	if errors.Is(err, memcache.ErrNotStored) {
+		return ErrNotStored
+	}
+	return err
+}
+
 func (s *memcachedStore) delete(key string) error {
 	err := s.client.Delete(key)
 	if errors.Is(err, memcache.ErrCacheMiss) {

@@ -59,6 +59,14 @@ func (s *memoryStore) getMulti(keys []string) (map[string][]byte, int, error) {
 }
 
 func (s *memoryStore) set(key string, value []byte, ttl time.Duration) error {
+	return s.store(key, value, ttl, true)
+}
+
+func (s *memoryStore) add(key string, value []byte, ttl time.Duration) error {
+	return s.store(key, value, ttl, false)
+}
+
+func (s *memoryStore) store(key string, value []byte, ttl time.Duration, overwrite bool) error {
 	if !validKey(key) {
 		return errBadKey
 	}
@@ -70,8 +78,11 @@ func (s *memoryStore) set(key string, value []byte, ttl time.Duration) error {
 		item.expires = time.Now().Add(ttl)
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.items[key]; ok && !overwrite && (old.expires.IsZero() || time.Now().Before(old.expires)) {
+		return ErrNotStored
+	}
 	s.items[key] = item
-	s.mu.Unlock()
 	return nil
 }
 

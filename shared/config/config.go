@@ -25,6 +25,9 @@ const DefaultDatabaseURL = "sqlite:instance/task_list.db"
 // most a few hundred milliseconds.
 const DefaultCacheTimeout = 250 * time.Millisecond
 
+// MaxKeyPrefix leaves 150 of memcached's 250 key bytes to the chapters' keys.
+const MaxKeyPrefix = 100
+
 // Config holds every setting of the app.
 type Config struct {
 	Addr        string // ADDR, or ":$PORT", or ":8080"
@@ -102,6 +105,9 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		return Config{}, errors.New("MEMCACHIER_PASSWORD: must be set when MEMCACHIER_USERNAME is")
 	}
 
+	if len(c.CacheKeyPrefix) > MaxKeyPrefix || strings.ContainsFunc(c.CacheKeyPrefix, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return Config{}, fmt.Errorf("CACHE_KEY_PREFIX: at most %d bytes, without spaces or control characters", MaxKeyPrefix)
+	}
 	if c.CacheTimeout, err = duration(get, "CACHE_TIMEOUT", DefaultCacheTimeout); err != nil {
 		return Config{}, err
 	}

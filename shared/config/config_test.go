@@ -82,6 +82,8 @@ func TestParseErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"MEMCACHIER_SERVERS": "a:1,b"}, "MEMCACHIER_SERVERS:"},
 		{map[string]string{"MEMCACHIER_USERNAME": "u"}, "MEMCACHIER_PASSWORD:"},
 		{map[string]string{"CACHE_TIMEOUT": "5"}, "CACHE_TIMEOUT:"},
+		{map[string]string{"CACHE_KEY_PREFIX": "my app:"}, "CACHE_KEY_PREFIX:"},
+		{map[string]string{"CACHE_KEY_PREFIX": strings.Repeat("p", 101)}, "CACHE_KEY_PREFIX:"},
 		{map[string]string{"CACHE_TIMEOUT": "0s"}, "CACHE_TIMEOUT:"},
 		{map[string]string{"TASKS_QUERY_DELAY": "-1s"}, "TASKS_QUERY_DELAY:"},
 	} {
