@@ -18,14 +18,21 @@ import (
 )
 
 // memoizer caches the results of functions, as Flask-Caching's
-// @cache.memoize does: the key is made of the function's name, its current
-// version and its argument, and forget bumps the version instead of hunting
-// down every key that was ever stored.
+// @cache.memoize does. Each function name has a version in the cache, and
+// each cached result records the version it was computed under; forget
+// bumps the version, so every older result stops counting at once.
 type memoizer struct {
 	cache *cache.Client
 	ttl   time.Duration
 	// calls lets concurrent misses on one key share a single computation.
 	calls singleflight.Group
+}
+
+// memoEntry is what the cache holds for one call: the result, and the
+// version of the function it was computed under.
+type memoEntry[R any] struct {
+	Version string `json:"version"`
+	Result  R      `json:"result"`
 }
 
 // validName keeps the readable part of a key short and legal in memcached.
@@ -38,18 +45,47 @@ func memoize[A, R any](m *memoizer, name string, fn func(context.Context, A) (R,
 		panic(fmt.Sprintf("memoize: name %q must be 1-64 letters, digits, '_', '.' or '-'", name))
 	}
 	return func(ctx context.Context, arg A) (R, error) {
-		key, err := m.key(ctx, name, arg)
+		key, err := resultKey(name, arg)
 		if err != nil {
 			slog.WarnContext(ctx, "memoize: no key, calling through", "name", name, "err", err)
 			return fn(ctx, arg)
 		}
-		// The first caller of a key looks in the cache and, on a miss,
-		// computes and stores; callers that arrive meanwhile share its result.
-		// The shared call must not fail because the first caller went away.
-		v, err, _ := m.calls.Do(key, func() (any, error) {
-			return cachedCall(context.WithoutCancel(ctx), m, key, func(ctx context.Context) (R, error) {
+		// One round trip reads both the current version and the result.
+		found, err := m.cache.GetMulti(ctx, []string{versionKey(name), key})
+		if err != nil {
+			slog.WarnContext(ctx, "memoize: cache unavailable, calling through", "name", name, "err", err)
+			return fn(ctx, arg)
+		}
+		version, ok := found[versionKey(name)]
+		if !ok {
+			if version, err = m.newVersion(ctx, name); err != nil {
+				slog.WarnContext(ctx, "memoize: no version, calling through", "name", name, "err", err)
 				return fn(ctx, arg)
-			})
+			}
+		}
+		var entry memoEntry[R]
+		if data, ok := found[key]; ok && json.Unmarshal(data, &entry) == nil && entry.Version == string(version) {
+			return entry.Result, nil
+		}
+
+		// A miss, or a result from before the last forget. The first caller
+		// computes and stores; callers that arrive meanwhile with the same
+		// version share its result. The shared call must not fail because
+		// the first caller went away.
+		v, err, _ := m.calls.Do(key+"@"+string(version), func() (any, error) {
+			ctx := context.WithoutCancel(ctx)
+			result, err := fn(ctx, arg)
+			if err != nil {
+				return result, err
+			}
+			data, err := json.Marshal(memoEntry[R]{Version: string(version), Result: result})
+			if err == nil {
+				err = m.cache.Set(ctx, key, data, m.ttl)
+			}
+			if err != nil {
+				slog.WarnContext(ctx, "memoize: could not cache result", "key", key, "err", err)
+			}
+			return result, nil
 		})
 		if err != nil {
 			var zero R
@@ -59,81 +95,37 @@ func memoize[A, R any](m *memoizer, name string, fn func(context.Context, A) (R,
 	}
 }
 
-// cachedCall is cache-aside for one key: a hit is decoded, a miss (or a
-// cache error) computes and stores.
-func cachedCall[R any](ctx context.Context, m *memoizer, key string, compute func(context.Context) (R, error)) (R, error) {
-	data, err := m.cache.Get(ctx, key)
-	switch {
-	case err == nil:
-		var result R
-		if err := json.Unmarshal(data, &result); err == nil {
-			return result, nil
-		}
-		slog.WarnContext(ctx, "memoize: cached value unreadable, recomputing", "key", key, "err", err)
-	case !errors.Is(err, cache.ErrMiss):
-		slog.WarnContext(ctx, "memoize: cache unavailable, computing", "err", err)
-	}
-
-	result, err := compute(ctx)
-	if err != nil {
-		return result, err
-	}
-	data, err = json.Marshal(result)
-	if err == nil {
-		err = m.cache.Set(ctx, key, data, m.ttl)
-	}
-	if err != nil {
-		slog.WarnContext(ctx, "memoize: could not cache result", "key", key, "err", err)
-	}
-	return result, nil
-}
-
-// key builds "memo:NAME:VERSION:HASH". The argument is hashed, so the key is
-// at most 121 bytes and legal in memcached whatever the argument holds.
-func (m *memoizer) key(ctx context.Context, name string, arg any) (string, error) {
-	version, err := m.version(ctx, name)
-	if err != nil {
-		return "", err
-	}
+// resultKey builds "memo:NAME:HASH". The argument is hashed, so the key is at
+// most 102 bytes and legal in memcached whatever the argument holds.
+func resultKey(name string, arg any) (string, error) {
 	encoded, err := json.Marshal(arg)
 	if err != nil {
 		return "", fmt.Errorf("encode argument: %w", err)
 	}
 	sum := sha256.Sum256(encoded)
-	return "memo:" + name + ":" + version + ":" + hex.EncodeToString(sum[:16]), nil
+	return "memo:" + name + ":" + hex.EncodeToString(sum[:16]), nil
 }
 
-// version returns the current version of name, creating one if the cache
-// has none. Racing creators agree through memcached's add.
-func (m *memoizer) version(ctx context.Context, name string) (string, error) {
-	key := "memo-version:" + name
-	for range 2 {
-		v, err := m.cache.Get(ctx, key)
-		if err == nil {
-			return string(v), nil
-		}
-		if !errors.Is(err, cache.ErrMiss) {
-			return "", err
-		}
-		fresh := newVersion()
-		switch err := m.cache.Add(ctx, key, []byte(fresh), 0); {
-		case err == nil:
-			return fresh, nil
-		case !errors.Is(err, cache.ErrNotStored):
-			return "", err
-		}
-		// Someone else created it first: read theirs.
+func versionKey(name string) string { return "memo-version:" + name }
+
+// newVersion creates the version of name when the cache has none (first
+// use, or evicted). Racing creators agree through memcached's add.
+func (m *memoizer) newVersion(ctx context.Context, name string) ([]byte, error) {
+	fresh := []byte(randomVersion())
+	err := m.cache.Add(ctx, versionKey(name), fresh, 0)
+	if errors.Is(err, cache.ErrNotStored) {
+		return m.cache.Get(ctx, versionKey(name)) // someone else's, created first
 	}
-	return "", errors.New("version key keeps vanishing")
+	return fresh, err
 }
 
-// forget makes every cached result of name unreachable, as Flask-Caching's
-// delete_memoized does: it stores a new version, so results computed before
-// the call (even ones stored after it) sit under keys no one asks for again.
+// forget makes every cached result of name stale, as Flask-Caching's
+// delete_memoized does: it stores a new version, so results computed
+// before the call (even ones stored after it) no longer match.
 func (m *memoizer) forget(ctx context.Context, name string) error {
-	return m.cache.Set(ctx, "memo-version:"+name, []byte(newVersion()), 0)
+	return m.cache.Set(ctx, versionKey(name), []byte(randomVersion()), 0)
 }
 
-func newVersion() string {
+func randomVersion() string {
 	return rand.Text()[:16]
 }

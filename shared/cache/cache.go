@@ -113,9 +113,10 @@ func (c *Client) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 		s.Gets.Add(int64(len(keys)))
 		s.RoundTrips.Add(int64(servers))
 		s.Hits.Add(int64(len(values)))
-		s.Misses.Add(int64(len(keys) - len(values)))
 		if err != nil {
-			s.Errors.Add(1)
+			s.Errors.Add(1) // what was not found may be on a server that failed
+		} else {
+			s.Misses.Add(int64(len(keys) - len(values)))
 		}
 	})
 	if err != nil {
