@@ -18,17 +18,19 @@ import (
 // ErrMiss is returned by Get when the key is not in the cache.
 var ErrMiss = errors.New("cache miss")
 
-// ErrNotStored is returned by Add when the key already holds a value.
-var ErrNotStored = errors.New("cache: key already exists")
+// ErrNotStored is returned by Add when the key already holds a value, and by
+// CompareAndSwap when the key changed or vanished since it was read.
+var ErrNotStored = errors.New("cache: not stored")
 
 // store is one cache backend. Keys reach it with the prefix already added.
 type store interface {
-	get(key string) ([]byte, error) // ErrMiss on a miss
+	get(key string) ([]byte, uint64, error) // value, CAS token; ErrMiss on a miss
 	// getMulti returns the keys it found, and how many servers it asked.
 	getMulti(keys []string) (map[string][]byte, int, error)
 	set(key string, value []byte, ttl time.Duration) error
 	add(key string, value []byte, ttl time.Duration) error // ErrNotStored if present
-	delete(key string) error                               // a missing key is not an error
+	cas(key string, value []byte, ttl time.Duration, token uint64) error
+	delete(key string) error // a missing key is not an error
 	close() error
 }
 
@@ -76,7 +78,13 @@ func (c *Client) Close() error { return c.store.close() }
 
 // Get returns the value of key, or ErrMiss.
 func (c *Client) Get(ctx context.Context, key string) ([]byte, error) {
-	value, err := c.store.get(c.prefix + key)
+	value, _, err := c.GetCAS(ctx, key)
+	return value, err
+}
+
+// GetCAS is Get that also returns the token CompareAndSwap needs.
+func (c *Client) GetCAS(ctx context.Context, key string) ([]byte, uint64, error) {
+	value, token, err := c.store.get(c.prefix + key)
 	c.record(ctx, func(s *Stats) {
 		s.Gets.Add(1)
 		s.RoundTrips.Add(1)
@@ -90,9 +98,9 @@ func (c *Client) Get(ctx context.Context, key string) ([]byte, error) {
 		}
 	})
 	if err != nil && !errors.Is(err, ErrMiss) {
-		return nil, fmt.Errorf("cache get %q: %w", key, err)
+		return nil, 0, fmt.Errorf("cache get %q: %w", key, err)
 	}
-	return value, err
+	return value, token, err
 }
 
 // GetMulti fetches several keys in one round trip per server and returns
@@ -154,6 +162,23 @@ func (c *Client) Add(ctx context.Context, key string, value []byte, ttl time.Dur
 	})
 	if err != nil && !errors.Is(err, ErrNotStored) {
 		return fmt.Errorf("cache add %q: %w", key, err)
+	}
+	return err
+}
+
+// CompareAndSwap stores value under key only if the key still holds what
+// GetCAS returned with token; otherwise it returns ErrNotStored.
+func (c *Client) CompareAndSwap(ctx context.Context, key string, value []byte, ttl time.Duration, token uint64) error {
+	err := c.store.cas(c.prefix+key, value, ttl, token)
+	c.record(ctx, func(s *Stats) {
+		s.Sets.Add(1)
+		s.RoundTrips.Add(1)
+		if err != nil && !errors.Is(err, ErrNotStored) {
+			s.Errors.Add(1)
+		}
+	})
+	if err != nil && !errors.Is(err, ErrNotStored) {
+		return fmt.Errorf("cache cas %q: %w", key, err)
 	}
 	return err
 }

@@ -81,6 +81,34 @@ func TestAddOnlyCreates(t *testing.T) {
 	}
 }
 
+func TestCompareAndSwap(t *testing.T) {
+	for kind, c := range clients(t) {
+		t.Run(kind, func(t *testing.T) {
+			ctx := context.Background()
+			c.Set(ctx, "k", []byte("v1"), 0)
+			_, token, err := c.GetCAS(ctx, "k")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Set(ctx, "k", []byte("v2"), 0) // someone else writes in between
+			if err := c.CompareAndSwap(ctx, "k", []byte("mine"), 0, token); !errors.Is(err, ErrNotStored) {
+				t.Fatalf("CompareAndSwap after a change = %v, want ErrNotStored", err)
+			}
+			_, token, _ = c.GetCAS(ctx, "k")
+			if err := c.CompareAndSwap(ctx, "k", []byte("mine"), 0, token); err != nil {
+				t.Fatalf("CompareAndSwap on an unchanged key = %v", err)
+			}
+			if v, _ := c.Get(ctx, "k"); string(v) != "mine" {
+				t.Errorf("value %q, want mine", v)
+			}
+			c.Delete(ctx, "k")
+			if err := c.CompareAndSwap(ctx, "k", []byte("again"), 0, token); !errors.Is(err, ErrNotStored) {
+				t.Errorf("CompareAndSwap on a deleted key = %v, want ErrNotStored", err)
+			}
+		})
+	}
+}
+
 func TestGetMulti(t *testing.T) {
 	for kind, c := range clients(t) {
 		t.Run(kind, func(t *testing.T) {

@@ -78,15 +78,15 @@ func memcachierAuth(ctx context.Context, conn net.Conn, username, password strin
 	return nil
 }
 
-func (s *memcachedStore) get(key string) ([]byte, error) {
-	item, err := s.client.Get(key)
+func (s *memcachedStore) get(key string) ([]byte, uint64, error) {
+	item, err := s.client.Get(key) // "gets": the reply carries the CAS token
 	if errors.Is(err, memcache.ErrCacheMiss) {
-		return nil, ErrMiss
+		return nil, 0, ErrMiss
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return item.Value, nil
+	return item.Value, item.CasID, nil
 }
 
 func (s *memcachedStore) getMulti(keys []string) (map[string][]byte, int, error) {
@@ -111,6 +111,14 @@ func (s *memcachedStore) set(key string, value []byte, ttl time.Duration) error 
 func (s *memcachedStore) add(key string, value []byte, ttl time.Duration) error {
 	err := s.client.Add(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())})
 	if errors.Is(err, memcache.ErrNotStored) {
+		return ErrNotStored
+	}
+	return err
+}
+
+func (s *memcachedStore) cas(key string, value []byte, ttl time.Duration, token uint64) error {
+	err := s.client.CompareAndSwap(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now()), CasID: token})
+	if errors.Is(err, memcache.ErrCASConflict) || errors.Is(err, memcache.ErrNotStored) || errors.Is(err, memcache.ErrCacheMiss) {
 		return ErrNotStored
 	}
 	return err

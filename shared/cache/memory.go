@@ -17,36 +17,42 @@ var (
 
 // memoryStore is the in-process cache used when no memcached is configured.
 type memoryStore struct {
-	mu    sync.RWMutex
-	items map[string]memoryItem
+	mu     sync.RWMutex
+	items  map[string]memoryItem
+	tokens uint64 // the last CAS token handed out
 }
 
 type memoryItem struct {
 	value   []byte
 	expires time.Time // zero: never
+	token   uint64    // changes on every store, like memcached's CAS value
+}
+
+func (i memoryItem) live() bool {
+	return i.expires.IsZero() || time.Now().Before(i.expires)
 }
 
 func newMemoryStore() *memoryStore {
 	return &memoryStore{items: make(map[string]memoryItem)}
 }
 
-func (s *memoryStore) get(key string) ([]byte, error) {
+func (s *memoryStore) get(key string) ([]byte, uint64, error) {
 	if !validKey(key) {
-		return nil, errBadKey
+		return nil, 0, errBadKey
 	}
 	s.mu.RLock()
 	item, ok := s.items[key]
 	s.mu.RUnlock()
-	if !ok || (!item.expires.IsZero() && time.Now().After(item.expires)) {
-		return nil, ErrMiss
+	if !ok || !item.live() {
+		return nil, 0, ErrMiss
 	}
-	return append([]byte(nil), item.value...), nil
+	return append([]byte(nil), item.value...), item.token, nil
 }
 
 func (s *memoryStore) getMulti(keys []string) (map[string][]byte, int, error) {
 	values := make(map[string][]byte, len(keys))
 	for _, k := range keys {
-		v, err := s.get(k)
+		v, _, err := s.get(k)
 		if errors.Is(err, ErrMiss) {
 			continue
 		}
@@ -59,14 +65,19 @@ func (s *memoryStore) getMulti(keys []string) (map[string][]byte, int, error) {
 }
 
 func (s *memoryStore) set(key string, value []byte, ttl time.Duration) error {
-	return s.store(key, value, ttl, true)
+	return s.store(key, value, ttl, func(memoryItem, bool) bool { return true })
 }
 
 func (s *memoryStore) add(key string, value []byte, ttl time.Duration) error {
-	return s.store(key, value, ttl, false)
+	return s.store(key, value, ttl, func(_ memoryItem, exists bool) bool { return !exists })
 }
 
-func (s *memoryStore) store(key string, value []byte, ttl time.Duration, overwrite bool) error {
+func (s *memoryStore) cas(key string, value []byte, ttl time.Duration, token uint64) error {
+	return s.store(key, value, ttl, func(old memoryItem, exists bool) bool { return exists && old.token == token })
+}
+
+// store writes the item if allowed(current item, whether it exists) says so.
+func (s *memoryStore) store(key string, value []byte, ttl time.Duration, allowed func(memoryItem, bool) bool) error {
 	if !validKey(key) {
 		return errBadKey
 	}
@@ -79,9 +90,12 @@ func (s *memoryStore) store(key string, value []byte, ttl time.Duration, overwri
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old, ok := s.items[key]; ok && !overwrite && (old.expires.IsZero() || time.Now().Before(old.expires)) {
+	old, ok := s.items[key]
+	if !allowed(old, ok && old.live()) {
 		return ErrNotStored
 	}
+	s.tokens++
+	item.token = s.tokens
 	s.items[key] = item
 	return nil
 }

@@ -4,6 +4,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -29,6 +30,30 @@ func Templates(fsys fs.FS, patterns ...string) (*template.Template, error) {
 		return nil, err
 	}
 	return t.ParseFS(fsys, patterns...)
+}
+
+// The cache panel's first and last bytes in a rendered page, so that a
+// page cache can cut the panel out and render a fresh one per request.
+const (
+	PanelOpen  = `<footer class="cache-panel" id="cache-panel">`
+	PanelClose = `</footer>`
+)
+
+// layout holds the shared templates alone, to render the cache panel.
+var layout = template.Must(template.New("").ParseFS(layoutFS, "templates/*.html"))
+
+// Panel renders the cache panel of the request in ctx (PanelOpen through
+// PanelClose), or nothing when the app does not track cache activity.
+func Panel(ctx context.Context) ([]byte, error) {
+	p := cache.PanelFrom(ctx)
+	if p == nil {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	if err := layout.ExecuteTemplate(&buf, "cache-panel", p); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Static serves the embedded stylesheet under /static/.

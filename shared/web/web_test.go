@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/go-memcache-workshop/tasklist/shared/cache"
+	"github.com/go-memcache-workshop/tasklist/shared/config"
 )
 
 func TestRenderSetsStatusAndEscapes(t *testing.T) {
@@ -46,5 +49,33 @@ func TestStaticServesStylesheet(t *testing.T) {
 	Static().ServeHTTP(rec, httptest.NewRequest("GET", "/static/style.css", nil))
 	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/css") {
 		t.Errorf("got %d %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+}
+
+func TestPanelMatchesTheLayout(t *testing.T) {
+	c, err := cache.New(config.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page, panel []byte
+	h := c.Track(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tmpl, err := Templates(fstest.MapFS{"p.html": {Data: []byte(`{{define "content"}}hi{{end}}`)}}, "p.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		Render(rec, r, tmpl, http.StatusOK, nil)
+		page = rec.Body.Bytes()
+		panel, err = Panel(r.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if !strings.HasPrefix(string(panel), PanelOpen) || !strings.HasSuffix(string(panel), PanelClose) {
+		t.Errorf("panel does not start with PanelOpen and end with PanelClose:\n%s", panel)
+	}
+	if !strings.Contains(string(page), string(panel)) {
+		t.Errorf("the page's panel differs from Panel's:\n%s\n---\n%s", page, panel)
 	}
 }
