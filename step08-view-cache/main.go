@@ -1,0 +1,46 @@
+// Command step08-view-cache is the eighth chapter of the workshop: whole
+// pages cached in memcached above the memoized query and the cached rows of
+// chapters 06 and 07, with the cache panel filled in per request.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/go-memcache-workshop/tasklist/shared/config"
+)
+
+func main() {
+	// Ctrl-C or a SIGTERM from a process manager cancels ctx, which starts a
+	// graceful shutdown.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if err := run(ctx); err != nil {
+		slog.Error("cannot run", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	app, err := newApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	return serve(ctx, ln, app.routes())
+}
