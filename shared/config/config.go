@@ -43,6 +43,11 @@ type Config struct {
 	CacheKeyPrefix  string
 	CacheTimeout    time.Duration
 	TasksQueryDelay time.Duration
+
+	// SessionCookieSecure marks the session cookie (chapter 09) Secure, so
+	// browsers send it over HTTPS only. Set it when a proxy serves the app
+	// over TLS.
+	SessionCookieSecure bool
 }
 
 // Load reads .env (if present) without overriding variables that are already
@@ -116,6 +121,11 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if c.TasksQueryDelay, err = duration(get, "TASKS_QUERY_DELAY", 0); err != nil {
 		return Config{}, err
+	}
+	if v := get("SESSION_COOKIE_SECURE"); v != "" {
+		if c.SessionCookieSecure, err = strconv.ParseBool(v); err != nil {
+			return Config{}, fmt.Errorf("SESSION_COOKIE_SECURE: %q is not true or false", v)
+		}
 	}
 	return c, nil
 }

@@ -86,6 +86,7 @@ func TestParseErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"CACHE_KEY_PREFIX": strings.Repeat("p", 101)}, "CACHE_KEY_PREFIX:"},
 		{map[string]string{"CACHE_TIMEOUT": "0s"}, "CACHE_TIMEOUT:"},
 		{map[string]string{"TASKS_QUERY_DELAY": "-1s"}, "TASKS_QUERY_DELAY:"},
+		{map[string]string{"SESSION_COOKIE_SECURE": "yes please"}, "SESSION_COOKIE_SECURE:"},
 	} {
 		_, err := Parse(lookupFrom(tc.env))
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/go-memcache-workshop/tasklist/shared/testenv"
+)
+
+var statPattern = regexp.MustCompile(`data-stat="(\w+)">(\d+)<`)
+
+// panelCounts reads this request's cache counts from a page's footer, in the
+// form "gets=1 hits=0 misses=1 sets=1 deletes=0 round_trips=2 errors=0".
+func panelCounts(t *testing.T, body string) string {
+	t.Helper()
+	m := statPattern.FindAllStringSubmatch(body, -1)
+	if len(m) != 14 {
+		t.Fatalf("page has %d cache counts, want 7 for the request and 7 totals:\n%s", len(m), body)
+	}
+	var counts []string
+	for _, kv := range m[:7] {
+		counts = append(counts, kv[1]+"="+kv[2])
+	}
+	return strings.Join(counts, " ")
+}
+
+func TestFirstLoadMissesAndSetsThenReloadHits(t *testing.T) {
+	for name, databaseURL := range databases {
+		t.Run(name, func(t *testing.T) {
+			srv, _ := newTestServer(t, databaseURL(t))
+			addTask(t, srv.URL, "cache me")
+
+			// The first load finds the page's invalidation marker (left by
+			// the add), then builds the page from the memoized list and the
+			// row, and stores all three.
+			_, body := get(t, srv.URL+"/")
+			if got, want := panelCounts(t, body), "gets=4 hits=2 misses=2 sets=3 deletes=0 round_trips=6 errors=0"; got != want {
+				t.Errorf("first load: %s, want %s", got, want)
+			}
+			for range 2 {
+				_, body = get(t, srv.URL+"/")
+				if got, want := panelCounts(t, body), "gets=1 hits=1 misses=0 sets=0 deletes=0 round_trips=1 errors=0"; got != want {
+					t.Errorf("reload: %s, want %s", got, want)
+				}
+			}
+			if !strings.Contains(body, "cache me") {
+				t.Error("cached page lacks the task")
+			}
+		})
+	}
+}
+
+func TestListIsFreshAfterAddAndDelete(t *testing.T) {
+	for name, databaseURL := range databases {
+		t.Run(name, func(t *testing.T) {
+			srv, app := newTestServer(t, databaseURL(t))
+			addTask(t, srv.URL, "first")
+			if got := listedNames(t, srv.URL); strings.Join(got, "|") != "first" {
+				t.Fatalf("listed %q", got)
+			}
+
+			// The add bumps the list's version: one set on the POST. The next
+			// page finds the list, computed under the old version: memcached
+			// counts a hit, but the list is recomputed and set. The first
+			// task's row is a hit, the new task's row a miss and a set, and
+			// the page replaces the marker the add left under its key.
+			resp, _ := post(t, srv.URL+"/", url.Values{"name": {"second"}}, nil)
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("add: %s", resp.Status)
+			}
+			_, body := get(t, srv.URL+"/")
+			if got := listedNames(t, srv.URL); strings.Join(got, "|") != "first|second" {
+				t.Errorf("after add listed %q, want [first second]", got)
+			}
+			if got, want := panelCounts(t, body), "gets=5 hits=4 misses=1 sets=3 deletes=0 round_trips=6 errors=0"; got != want {
+				t.Errorf("first load after add: %s, want %s", got, want)
+			}
+
+			var id string
+			if err := app.db.QueryRow("SELECT id FROM tasks WHERE name = 'first'").Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			post(t, srv.URL+"/"+id+"/delete", nil, nil)
+			if got := listedNames(t, srv.URL); strings.Join(got, "|") != "second" {
+				t.Errorf("after delete listed %q, want [second]", got)
+			}
+		})
+	}
+}
+
+func TestInProcessCacheWhenNoServerIsConfigured(t *testing.T) {
+	srv, _ := newTestServerEnv(t, map[string]string{"DATABASE_URL": testenv.SQLiteURL(t)})
+	addTask(t, srv.URL, "no memcached here")
+	get(t, srv.URL+"/")
+	_, body := get(t, srv.URL+"/")
+	if !strings.Contains(body, "No memcached configured") || !strings.Contains(body, "no memcached here") {
+		t.Errorf("page lacks the in-process note or the task:\n%s", body)
+	}
+	if got, want := panelCounts(t, body), "gets=1 hits=1 misses=0 sets=0 deletes=0 round_trips=1 errors=0"; got != want {
+		t.Errorf("reload: %s, want %s", got, want)
+	}
+}
+
+func TestCacheOutageNeverBreaksThePage(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := ln.Addr().String()
+	ln.Close() // nothing answers there
+	srv, _ := newTestServerEnv(t, map[string]string{
+		"DATABASE_URL":      testenv.SQLiteURL(t),
+		"MEMCACHED_SERVERS": deadAddr,
+	})
+	addTask(t, srv.URL, "still here")
+	code, body := get(t, srv.URL+"/")
+	if code != http.StatusOK || !strings.Contains(body, "still here") {
+		t.Fatalf("GET / with memcached down = %d:\n%s", code, body)
+	}
+	// Nothing can be read, so memoize calls straight through, and the row
+	// is rendered (its set fails too).
+	if got, want := panelCounts(t, body), "gets=4 hits=0 misses=0 sets=1 deletes=0 round_trips=4 errors=4"; got != want {
+		t.Errorf("with memcached down: %s, want %s", got, want)
+	}
+}

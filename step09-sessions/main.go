@@ -1,0 +1,46 @@
+// Command step09-sessions is the last chapter of the workshop: sessions kept
+// in memcached through scs, carrying flash messages after writes, and kept
+// out of the shared view cache of chapter 08.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/go-memcache-workshop/tasklist/shared/config"
+)
+
+func main() {
+	// Ctrl-C or a SIGTERM from a process manager cancels ctx, which starts a
+	// graceful shutdown.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if err := run(ctx); err != nil {
+		slog.Error("cannot run", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	app, err := newApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	return serve(ctx, ln, app.routes())
+}

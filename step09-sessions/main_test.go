@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-memcache-workshop/tasklist/shared/config"
+	"github.com/go-memcache-workshop/tasklist/shared/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// databases lists the databases every handler test runs against: a SQLite
+// file, and a fresh database on a real MySQL server.
+var databases = map[string]func(testing.TB) string{
+	"sqlite": testenv.SQLiteURL,
+	"mysql":  testenv.MySQLURL,
+}
+
+// newTestServer serves the chapter's routes on a loopback port for the test,
+// with a real memcached under a key prefix of the test's own.
+func newTestServer(t *testing.T, databaseURL string) (*httptest.Server, *app) {
+	t.Helper()
+	servers, prefix := testenv.Memcached(t)
+	return newTestServerEnv(t, map[string]string{
+		"DATABASE_URL":      databaseURL,
+		"MEMCACHED_SERVERS": strings.Join(servers, ","),
+		"CACHE_KEY_PREFIX":  prefix,
+	})
+}
+
+// newTestServerEnv starts the app with exactly the given settings.
+func newTestServerEnv(t *testing.T, env map[string]string) (*httptest.Server, *app) {
+	t.Helper()
+	cfg, err := config.Parse(func(name string) (string, bool) {
+		v, ok := env[name]
+		return v, ok
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := newApp(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	srv := httptest.NewServer(app.routes())
+	t.Cleanup(srv.Close)
+	return srv, app
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func TestHealthz(t *testing.T) {
+	for name, databaseURL := range databases {
+		t.Run(name, func(t *testing.T) {
+			srv, app := newTestServer(t, databaseURL(t))
+			if code, body := get(t, srv.URL+"/healthz"); code != http.StatusOK || body != "ok\n" {
+				t.Errorf("GET /healthz = %d %q, want 200 ok", code, body)
+			}
+			app.db.Close() // the database goes away
+			if code, _ := get(t, srv.URL+"/healthz"); code != http.StatusServiceUnavailable {
+				t.Errorf("GET /healthz without a database = %d, want 503", code)
+			}
+		})
+	}
+}
+
+func TestStartupMigrates(t *testing.T) {
+	for name, databaseURL := range databases {
+		t.Run(name, func(t *testing.T) {
+			_, app := newTestServer(t, databaseURL(t))
+			var n int
+			if err := app.db.QueryRow("SELECT COUNT(*) FROM tasks").Scan(&n); err != nil || n != 0 {
+				t.Errorf("tasks table after start-up: %d rows, %v; want an empty table", n, err)
+			}
+		})
+	}
+}
+
+func TestEverythingElseIsNotFound(t *testing.T) {
+	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
+	for _, path := range []string{"/tasks", "/1", "/static/missing.css"} {
+		if code, _ := get(t, srv.URL+path); code != http.StatusNotFound {
+			t.Errorf("GET %s = %d, want 404", path, code)
+		}
+	}
+}
+
+func TestRequestsAreLogged(t *testing.T) {
+	var logs bytes.Buffer
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+
+	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
+	get(t, srv.URL+"/nowhere")
+	line := logs.String()
+	for _, want := range []string{"msg=request", "method=GET", "path=/nowhere", "status=404"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("log %q lacks %q", line, want)
+		}
+	}
+}
+
+func TestBadConfigStopsStartup(t *testing.T) {
+	t.Setenv("CACHE_TIMEOUT", "soon")
+	err := run(context.Background())
+	if err == nil || !strings.HasPrefix(err.Error(), "CACHE_TIMEOUT:") {
+		t.Fatalf("run = %v, want an error naming CACHE_TIMEOUT", err)
+	}
+}
+
+func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inHandler, release := make(chan struct{}), make(chan struct{})
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(inHandler)
+		<-release
+		w.Write([]byte("done"))
+	})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serve(ctx, ln, slow) }()
+
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/")
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		got <- resp.Status + " " + string(body)
+	}()
+	<-inHandler
+	cancel() // as SIGTERM would
+	time.Sleep(50 * time.Millisecond)
+	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		t.Error("server still accepts connections after shutdown began")
+	}
+	close(release)
+
+	if r := <-got; r != "200 OK done" {
+		t.Errorf("request in flight got %q, want 200 OK done", r)
+	}
+	if err := <-served; err != nil {
+		t.Errorf("serve returned %v after a graceful shutdown", err)
+	}
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/go-memcache-workshop/tasklist/shared/cache"
+)
+
+// memoizer caches the results of functions, as Flask-Caching's
+// @cache.memoize does. Each function name has a version in the cache, and
+// each cached result records the version it was computed under; forget
+// bumps the version, so every older result stops counting at once.
+type memoizer struct {
+	cache *cache.Client
+	ttl   time.Duration
+	// calls lets concurrent misses on one key share a single computation.
+	calls singleflight.Group
+}
+
+// memoEntry is what the cache holds for one call: the result, and the
+// version of the function it was computed under.
+type memoEntry[R any] struct {
+	Version string `json:"version"`
+	Result  R      `json:"result"`
+}
+
+// validName keeps the readable part of a key short and legal in memcached.
+var validName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// memoize returns fn with its results cached. fn's argument and result are
+// stored as JSON; use struct{} for a function without arguments.
+func memoize[A, R any](m *memoizer, name string, fn func(context.Context, A) (R, error)) func(context.Context, A) (R, error) {
+	if !validName.MatchString(name) {
+		panic(fmt.Sprintf("memoize: name %q must be 1-64 letters, digits, '_', '.' or '-'", name))
+	}
+	return func(ctx context.Context, arg A) (R, error) {
+		key, err := resultKey(name, arg)
+		if err != nil {
+			slog.WarnContext(ctx, "memoize: no key, calling through", "name", name, "err", err)
+			return fn(ctx, arg)
+		}
+		// One round trip reads both the current version and the result.
+		found, err := m.cache.GetMulti(ctx, []string{versionKey(name), key})
+		if err != nil {
+			slog.WarnContext(ctx, "memoize: cache unavailable, calling through", "name", name, "err", err)
+			return fn(ctx, arg)
+		}
+		version, ok := found[versionKey(name)]
+		if !ok {
+			if version, err = m.newVersion(ctx, name); err != nil {
+				slog.WarnContext(ctx, "memoize: no version, calling through", "name", name, "err", err)
+				return fn(ctx, arg)
+			}
+		}
+		var entry memoEntry[R]
+		if data, ok := found[key]; ok && json.Unmarshal(data, &entry) == nil && entry.Version == string(version) {
+			return entry.Result, nil
+		}
+
+		// A miss, or a result from before the last forget. The first caller
+		// computes and stores; callers that arrive meanwhile with the same
+		// version share its result. The shared call must not fail because
+		// the first caller went away.
+		v, err, _ := m.calls.Do(key+"@"+string(version), func() (any, error) {
+			ctx := context.WithoutCancel(ctx)
+			result, err := fn(ctx, arg)
+			if err != nil {
+				return result, err
+			}
+			data, err := json.Marshal(memoEntry[R]{Version: string(version), Result: result})
+			if err == nil {
+				err = m.cache.Set(ctx, key, data, m.ttl)
+			}
+			if err != nil {
+				slog.WarnContext(ctx, "memoize: could not cache result", "key", key, "err", err)
+			}
+			return result, nil
+		})
+		if err != nil {
+			var zero R
+			return zero, err
+		}
+		return v.(R), nil
+	}
+}
+
+// resultKey builds "memo:NAME:HASH". The argument is hashed, so the key is at
+// most 102 bytes and legal in memcached whatever the argument holds.
+func resultKey(name string, arg any) (string, error) {
+	encoded, err := json.Marshal(arg)
+	if err != nil {
+		return "", fmt.Errorf("encode argument: %w", err)
+	}
+	sum := sha256.Sum256(encoded)
+	return "memo:" + name + ":" + hex.EncodeToString(sum[:16]), nil
+}
+
+func versionKey(name string) string { return "memo-version:" + name }
+
+// newVersion creates the version of name when the cache has none (first
+// use, or evicted). Racing creators agree through memcached's add.
+func (m *memoizer) newVersion(ctx context.Context, name string) ([]byte, error) {
+	fresh := []byte(randomVersion())
+	err := m.cache.Add(ctx, versionKey(name), fresh, 0)
+	if errors.Is(err, cache.ErrNotStored) {
+		return m.cache.Get(ctx, versionKey(name)) // someone else's, created first
+	}
+	return fresh, err
+}
+
+// forget makes every cached result of name stale, as Flask-Caching's
+// delete_memoized does: it stores a new version, so results computed
+// before the call (even ones stored after it) no longer match.
+func (m *memoizer) forget(ctx context.Context, name string) error {
+	return m.cache.Set(ctx, versionKey(name), []byte(randomVersion()), 0)
+}
+
+func randomVersion() string {
+	return rand.Text()[:16]
+}

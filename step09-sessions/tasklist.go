@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/go-memcache-workshop/tasklist/shared/web"
+)
+
+const (
+	maxNameLength = 500      // characters, as the tasks table allows
+	maxFormBytes  = 64 << 10 // far above a 500-character name, far below harm
+)
+
+// indexPage is what templates/index.html shows.
+type indexPage struct {
+	Flash string // a message for this browser only, from its last write
+	Tasks []Task
+	Rows  *cachedRows // the tasks' table rows, cached
+	Name  string      // a rejected name, shown again so the user loses nothing
+	Error string
+}
+
+// listTasks shows every task with a form to add one.
+func (a *app) listTasks(w http.ResponseWriter, r *http.Request) {
+	page := indexPage{Flash: a.popFlash(r.Context())}
+	if page.Flash != "" {
+		// Personal content: no shared cache, here or on the way, may keep it.
+		w.Header().Set("Cache-Control", "private, no-store")
+	}
+	a.renderIndex(w, r, http.StatusOK, page)
+}
+
+// addTask stores a new task, then redirects to the list (post/redirect/get),
+// so that reloading the page does not add the task twice.
+func (a *app) addTask(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			http.Error(w, "The form is too large.", http.StatusRequestEntityTooLarge)
+			return
+		}
+		http.Error(w, "The form could not be read.", http.StatusBadRequest)
+		return
+	}
+	name := r.PostForm.Get("name")
+	if problem := checkName(name); problem != "" {
+		page := indexPage{Name: strings.ToValidUTF8(name, "\uFFFD"), Error: problem}
+		a.renderIndex(w, r, http.StatusUnprocessableEntity, page)
+		return
+	}
+	if err := a.tasks.Add(r.Context(), strings.TrimSpace(name)); err != nil {
+		a.unavailable(w, r, err)
+		return
+	}
+	a.views.invalidate(r.Context(), "/")
+	a.flash(r.Context(), fmt.Sprintf("Added “%s”.", strings.TrimSpace(name)))
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// deleteTask removes a task and redirects to the list. A task that is
+// already gone is not an error; an id that is not a number is a 404.
+func (a *app) deleteTask(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		http.NotFound(w, r)
+		return
+	}
+	if err := a.tasks.Delete(r.Context(), id); err != nil {
+		a.unavailable(w, r, err)
+		return
+	}
+	a.views.invalidate(r.Context(), "/")
+	a.flash(r.Context(), fmt.Sprintf("Deleted task #%d.", id))
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// checkName returns what is wrong with a task name, or "" if nothing is.
+func checkName(name string) string {
+	if !utf8.ValidString(name) {
+		return "The task name is not valid UTF-8 text."
+	}
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "Please enter a task name."
+	case utf8.RuneCountInString(name) > maxNameLength:
+		return fmt.Sprintf("A task name can be at most %d characters long.", maxNameLength)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return "A task name cannot contain control characters such as tabs or line breaks."
+	}
+	return ""
+}
+
+// renderIndex shows the task list with the given status, message and form value.
+func (a *app) renderIndex(w http.ResponseWriter, r *http.Request, status int, page indexPage) {
+	tasks, err := a.tasks.All(r.Context())
+	if err != nil {
+		a.unavailable(w, r, err)
+		return
+	}
+	page.Tasks = tasks
+	page.Rows = a.rows.load(r.Context(), tasks)
+	web.Render(w, r, a.indexTemplate, status, page)
+}
+
+// unavailable answers 503 when storage fails: the details go to the log, the
+// user gets a short apology and nothing else.
+func (a *app) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	slog.ErrorContext(r.Context(), "storage failed", "path", r.URL.Path, "err", err)
+	http.Error(w, "The task list is unavailable right now. Please try again in a moment.", http.StatusServiceUnavailable)
+}

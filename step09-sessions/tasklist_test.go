@@ -1,0 +1,219 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/go-memcache-workshop/tasklist/shared/testenv"
+)
+
+// noRedirect shows the handlers' own answers instead of following 303s.
+var noRedirect = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// post sends a form the way a browser on the same site does.
+func post(t *testing.T, target string, form url.Values, header http.Header) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func addTask(t *testing.T, baseURL, name string) {
+	t.Helper()
+	resp, body := post(t, baseURL+"/", url.Values{"name": {name}}, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		t.Fatalf("add %q: %s %q, want 303 to /", name, resp.Status, body)
+	}
+}
+
+// storedNames reads the names straight from the database, in id order.
+func storedNames(t *testing.T, a *app) []string {
+	t.Helper()
+	rows, err := a.db.Query("SELECT name FROM tasks ORDER BY id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+var rowName = regexp.MustCompile(`<td class="name">([^<]*)</td>`)
+
+// listedNames returns the task names on the list page, as HTML.
+func listedNames(t *testing.T, baseURL string) []string {
+	t.Helper()
+	code, body := get(t, baseURL+"/")
+	if code != http.StatusOK {
+		t.Fatalf("GET / = %d", code)
+	}
+	var names []string
+	for _, m := range rowName.FindAllStringSubmatch(body, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+func TestTaskList(t *testing.T) {
+	for name, databaseURL := range databases {
+		t.Run(name, func(t *testing.T) {
+			srv, app := newTestServer(t, databaseURL(t))
+
+			code, body := get(t, srv.URL+"/")
+			if code != http.StatusOK || !strings.Contains(body, "No tasks yet") || !strings.Contains(body, `name="name"`) {
+				t.Fatalf("empty list: %d\n%s", code, body)
+			}
+
+			addTask(t, srv.URL, "write the skeleton")
+			addTask(t, srv.URL, "  <script>alert('x')</script> & more  ")
+			addTask(t, srv.URL, "ünïcødé ✓")
+			want := []string{"write the skeleton", "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more", "ünïcødé ✓"}
+			if got := listedNames(t, srv.URL); strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("listed %q, want %q", got, want)
+			}
+			if got := storedNames(t, app); got[1] != "<script>alert('x')</script> & more" {
+				t.Errorf("stored %q: want the name trimmed, not escaped", got[1])
+			}
+
+			_, body = get(t, srv.URL+"/")
+			if n := strings.Count(body, `/delete"`); n != 3 {
+				t.Errorf("%d delete forms, want one per task", n)
+			}
+
+			// Delete the second task, then again: both times 303, no error.
+			var id string
+			if err := app.db.QueryRow("SELECT id FROM tasks WHERE name LIKE '<script>%'").Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				resp, body := post(t, srv.URL+"/"+id+"/delete", nil, nil)
+				if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+					t.Fatalf("delete %s: %s %q, want 303 to /", id, resp.Status, body)
+				}
+			}
+			want = []string{"write the skeleton", "ünïcødé ✓"}
+			if got := listedNames(t, srv.URL); strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("after delete listed %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestAddRejectsBadNames(t *testing.T) {
+	for name, databaseURL := range databases {
+		t.Run(name, func(t *testing.T) {
+			srv, app := newTestServer(t, databaseURL(t))
+			addTask(t, srv.URL, "keep me")
+			addTask(t, srv.URL, strings.Repeat("é", 500)) // exactly the limit
+
+			for _, tc := range []struct{ name, message string }{
+				{"", "Please enter a task name."},
+				{" \t ", "Please enter a task name."},
+				{strings.Repeat("x", 501), "at most 500 characters"},
+				{"bad \xff\xfe bytes", "not valid UTF-8"},
+				{"line\nbreak", "control characters"},
+			} {
+				resp, body := post(t, srv.URL+"/", url.Values{"name": {tc.name}}, nil)
+				if resp.StatusCode != http.StatusUnprocessableEntity {
+					t.Errorf("add %q: %s, want 422", tc.name, resp.Status)
+				}
+				if !strings.Contains(body, tc.message) || !strings.Contains(body, "keep me") {
+					t.Errorf("add %q: page lacks the message %q or the list:\n%s", tc.name, tc.message, body)
+				}
+			}
+			if got := storedNames(t, app); len(got) != 2 {
+				t.Errorf("stored %d tasks after rejected adds, want 2", len(got))
+			}
+
+			// The rejected text comes back in the form, so nothing typed is lost.
+			_, body := post(t, srv.URL+"/", url.Values{"name": {strings.Repeat("y", 501)}}, nil)
+			if !strings.Contains(body, `value="`+strings.Repeat("y", 501)+`"`) {
+				t.Error("a rejected name is not kept in the form")
+			}
+		})
+	}
+}
+
+func TestDeleteNonNumericIDIsNotFound(t *testing.T) {
+	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
+	for _, id := range []string{"abc", "1.5", "0", "-1", "99999999999999999999"} {
+		if resp, _ := post(t, srv.URL+"/"+id+"/delete", nil, nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("delete %q: %s, want 404", id, resp.Status)
+		}
+	}
+}
+
+func TestCrossOriginPostIsRefused(t *testing.T) {
+	for name, databaseURL := range databases {
+		t.Run(name, func(t *testing.T) {
+			srv, app := newTestServer(t, databaseURL(t))
+			addTask(t, srv.URL, "mine")
+			var id string
+			if err := app.db.QueryRow("SELECT id FROM tasks").Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			for _, header := range []http.Header{
+				{"Sec-Fetch-Site": {"cross-site"}},
+				{"Origin": {"https://evil.example"}},
+			} {
+				if resp, _ := post(t, srv.URL+"/", url.Values{"name": {"theirs"}}, header); resp.StatusCode != http.StatusForbidden {
+					t.Errorf("cross-origin add with %v: %s, want 403", header, resp.Status)
+				}
+				if resp, _ := post(t, srv.URL+"/"+id+"/delete", nil, header); resp.StatusCode != http.StatusForbidden {
+					t.Errorf("cross-origin delete with %v: %s, want 403", header, resp.Status)
+				}
+			}
+			// Same-origin browsers still get through.
+			resp, _ := post(t, srv.URL+"/", url.Values{"name": {"also mine"}}, http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {srv.URL}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("same-origin add: %s, want 303", resp.Status)
+			}
+			if got := storedNames(t, app); strings.Join(got, "|") != "mine|also mine" {
+				t.Errorf("stored %q after cross-origin attempts", got)
+			}
+		})
+	}
+}
+
+func TestOversizedFormIs413(t *testing.T) {
+	srv, app := newTestServer(t, testenv.SQLiteURL(t))
+	resp, _ := post(t, srv.URL+"/", url.Values{"name": {strings.Repeat("x", 1<<20)}}, nil)
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("1 MB form: %s, want 413", resp.Status)
+	}
+	if got := storedNames(t, app); len(got) != 0 {
+		t.Errorf("stored %q", got)
+	}
+}
+
+func TestStylesheetIsServed(t *testing.T) {
+	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
+	if code, body := get(t, srv.URL+"/static/style.css"); code != http.StatusOK || !strings.Contains(body, ".card") {
+		t.Errorf("GET /static/style.css = %d", code)
+	}
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/go-memcache-workshop/tasklist/shared/testenv"
+)
+
+// getWithHeaders sends a GET with the given headers and returns the response and body.
+func getWithHeaders(t *testing.T, target string, header http.Header) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", target, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header = header
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func TestWarmReloadIsOneGetAndNoQuery(t *testing.T) {
+	for name, databaseURL := range databases {
+		t.Run(name, func(t *testing.T) {
+			srv, app := newTestServer(t, databaseURL(t))
+			counting := &countingTasks{taskStore: &sqlTasks{db: app.db}}
+			app.tasks = newCachedTasks(counting, app.cache)
+			for n := range 20 {
+				addTask(t, srv.URL, fmt.Sprintf("task %d", n))
+			}
+
+			resp, _ := getWithHeaders(t, srv.URL+"/", nil)
+			if resp.Header.Get("X-Cache") != "MISS" {
+				t.Errorf("cold load X-Cache = %q, want MISS", resp.Header.Get("X-Cache"))
+			}
+			before := counting.queries.Load()
+			resp, body := getWithHeaders(t, srv.URL+"/", nil)
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("X-Cache") != "HIT" {
+				t.Errorf("warm load: %s, X-Cache %q; want 200 HIT", resp.Status, resp.Header.Get("X-Cache"))
+			}
+			if got, want := panelCounts(t, body), "gets=1 hits=1 misses=0 sets=0 deletes=0 round_trips=1 errors=0"; got != want {
+				t.Errorf("warm load: %s, want %s", got, want)
+			}
+			if n := counting.queries.Load() - before; n != 0 {
+				t.Errorf("warm load ran %d database queries, want 0", n)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("cached page Content-Type = %q", ct)
+			}
+			if rows := strings.Count(body, `<td class="name">`); rows != 20 {
+				t.Errorf("cached page has %d rows, want 20", rows)
+			}
+		})
+	}
+}
+
+func TestPanelOnACachedPageIsThisRequests(t *testing.T) {
+	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
+	addTask(t, srv.URL, "one")
+	get(t, srv.URL+"/")
+	var totals []string
+	for range 3 {
+		_, body := get(t, srv.URL+"/")
+		if got := panelCounts(t, body); got != "gets=1 hits=1 misses=0 sets=0 deletes=0 round_trips=1 errors=0" {
+			t.Errorf("cached page panel: %s", got)
+		}
+		m := statPattern.FindAllStringSubmatch(body, -1)
+		totals = append(totals, m[7][2]) // total gets
+	}
+	if totals[0] == totals[1] || totals[1] == totals[2] {
+		t.Errorf("total gets on three cached pages: %v; a frozen panel would repeat itself", totals)
+	}
+}
+
+func TestIfNoneMatchGets304(t *testing.T) {
+	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
+	addTask(t, srv.URL, "one")
+	resp, _ := getWithHeaders(t, srv.URL+"/", nil)
+	etag := resp.Header.Get("ETag")
+	if !strings.HasPrefix(etag, `W/"`) {
+		t.Fatalf("ETag = %q, want a weak tag", etag)
+	}
+	for _, cached := range []bool{true, false} {
+		resp, body := getWithHeaders(t, srv.URL+"/", http.Header{"If-None-Match": {etag}})
+		if resp.StatusCode != http.StatusNotModified || body != "" {
+			t.Errorf("If-None-Match %s (view cached: %v): %s with %d bytes, want 304 and no body", etag, cached, resp.Status, len(body))
+		}
+		if !cached {
+			break
+		}
+	}
+	// After a write the page, and so its ETag, changes.
+	addTask(t, srv.URL, "two")
+	resp, body := getWithHeaders(t, srv.URL+"/", http.Header{"If-None-Match": {etag}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "two") || resp.Header.Get("ETag") == etag {
+		t.Errorf("after a write: %s, ETag %q (was %q)", resp.Status, resp.Header.Get("ETag"), etag)
+	}
+}
+
+func TestOnlyPlainSuccessfulGetsAreCached(t *testing.T) {
+	srv, app := newTestServer(t, testenv.SQLiteURL(t))
+	addTask(t, srv.URL, "one")
+	for range 2 {
+		resp, _ := getWithHeaders(t, srv.URL+"/?utm_source=x", nil)
+		if resp.Header.Get("X-Cache") != "MISS" {
+			t.Errorf("GET with a query: X-Cache %q, want MISS every time", resp.Header.Get("X-Cache"))
+		}
+	}
+	// A 422 is never stored: the next GET does not show its message.
+	post(t, srv.URL+"/", url.Values{"name": {""}}, nil)
+	if _, body := get(t, srv.URL+"/"); strings.Contains(body, "Please enter") {
+		t.Error("a GET served the 422 page")
+	}
+	// A failing database gives 503, which is not stored either.
+	app.cache.Delete(context.Background(), viewKey("/"))
+	app.db.Close()
+	app.tasks = newCachedTasks(&sqlTasks{db: app.db}, app.cache)
+	app.cache.Set(context.Background(), "memo-version:"+allTasksName, []byte("fresh"), 0)
+	if code, _ := get(t, srv.URL+"/"); code != http.StatusServiceUnavailable {
+		t.Fatalf("with the database closed: %d, want 503", code)
+	}
+	if _, err := app.cache.Get(context.Background(), viewKey("/")); err == nil {
+		t.Error("a 503 page was cached")
+	}
+}
+
+func TestPageRenderedBeforeAWriteIsNotStoredAfterIt(t *testing.T) {
+	for name, databaseURL := range databases {
+		t.Run(name, func(t *testing.T) {
+			srv, app := newTestServer(t, databaseURL(t))
+			addTask(t, srv.URL, "before")
+			get(t, srv.URL+"/") // warm: the next load must miss on purpose
+			app.cache.Delete(context.Background(), viewKey("/"))
+			app.cache.Set(context.Background(), "memo-version:"+allTasksName, []byte("v2"), 0)
+
+			// A reader renders the page from the old list...
+			slow := &blockingTasks{taskStore: &sqlTasks{db: app.db}, started: make(chan struct{}), release: make(chan struct{})}
+			app.tasks = newCachedTasks(slow, app.cache)
+			done := make(chan string)
+			go func() {
+				resp, err := http.Get(srv.URL + "/")
+				if err != nil {
+					done <- err.Error()
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				done <- string(body)
+			}()
+			<-slow.started
+			// ...while a writer adds a task and invalidates the page...
+			app.tasks = newCachedTasks(&sqlTasks{db: app.db}, app.cache)
+			addTask(t, srv.URL, "after")
+			close(slow.release)
+			if old := <-done; strings.Contains(old, "after") {
+				t.Fatal("the slow reader saw the write; the test lost its point")
+			}
+			// ...and the reader's page, rendered before the write, is not what
+			// the cache serves now.
+			if got := listedNames(t, srv.URL); strings.Join(got, "|") != "before|after" {
+				t.Errorf("listed %q after the write, want [before after]", got)
+			}
+		})
+	}
+}
