@@ -151,10 +151,7 @@ func (p *cachedView) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	panel, err := web.Panel(r.Context())
-	if err != nil {
-		slog.ErrorContext(r.Context(), "render cache panel", "err", err)
-	}
+	panel := web.Panel(r.Context())
 	h.Set("Content-Type", p.contentType)
 	h.Set("Content-Length", strconv.Itoa(len(p.before)+len(panel)+len(p.after)))
 	w.WriteHeader(http.StatusOK)

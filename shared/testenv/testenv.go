@@ -91,16 +91,10 @@ func SQLiteURL(t testing.TB) string {
 func MySQLURL(t testing.TB) string {
 	t.Helper()
 	adminDSN := mysqlServer(t)
-	admin, err := sql.Open("mysql", adminDSN)
+	name := "test_" + randomHex(t, 6)
+	databaseURL, err := CreateDatabase(context.Background(), adminDSN, name)
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
-	}
-	defer admin.Close()
-
-	name := "test_" + randomHex(t, 6)
-	ctx := context.Background()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("testenv: create database: %v", err)
 	}
 	t.Cleanup(func() {
 		admin, err := sql.Open("mysql", adminDSN)
@@ -113,13 +107,7 @@ func MySQLURL(t testing.TB) string {
 			t.Errorf("testenv: drop database %s: %v", name, err)
 		}
 	})
-
-	cfg, err := mysql.ParseDSN(adminDSN)
-	if err != nil {
-		t.Fatalf("testenv: %s: %v", EnvMySQLDSN, err)
-	}
-	u := url.URL{Scheme: "mysql", User: url.UserPassword(cfg.User, cfg.Passwd), Host: cfg.Addr, Path: "/" + name}
-	return u.String()
+	return databaseURL
 }
 
 // Memcached returns the addresses of a real memcached and a key prefix no
@@ -135,21 +123,24 @@ func mysqlServer(t testing.TB) string {
 	if dsn := os.Getenv(EnvMySQLDSN); dsn != "" {
 		return dsn
 	}
-	return start(t, &mysqlAdmin, "MySQL", func(ctx context.Context) (testcontainers.Container, string, error) {
-		c, err := testcontainers.Run(ctx, image(EnvMySQLImage, DefaultMySQLImage),
-			testcontainers.WithExposedPorts("3306/tcp"),
-			testcontainers.WithEnv(map[string]string{"MYSQL_ROOT_PASSWORD": mysqlRootPassword}),
-			// A query that succeeds works for MySQL and MariaDB alike; log lines differ.
-			testcontainers.WithWaitStrategy(wait.ForSQL("3306/tcp", "mysql", func(host string, port network.Port) string {
-				return rootDSN(host + ":" + port.Port())
-			}).WithStartupTimeout(startupTimeout).WithPollInterval(200*time.Millisecond)),
-		)
-		if err != nil {
-			return c, "", err
-		}
-		addr, err := c.PortEndpoint(ctx, "3306/tcp", "")
-		return c, rootDSN(addr), err
-	})
+	return start(t, &mysqlAdmin, "MySQL", runMySQL)
+}
+
+// runMySQL starts a MySQL container and returns the DSN of its root user.
+func runMySQL(ctx context.Context) (testcontainers.Container, string, error) {
+	c, err := testcontainers.Run(ctx, image(EnvMySQLImage, DefaultMySQLImage),
+		testcontainers.WithExposedPorts("3306/tcp"),
+		testcontainers.WithEnv(map[string]string{"MYSQL_ROOT_PASSWORD": mysqlRootPassword}),
+		// A query that succeeds works for MySQL and MariaDB alike; log lines differ.
+		testcontainers.WithWaitStrategy(wait.ForSQL("3306/tcp", "mysql", func(host string, port network.Port) string {
+			return rootDSN(host + ":" + port.Port())
+		}).WithStartupTimeout(startupTimeout).WithPollInterval(200*time.Millisecond)),
+	)
+	if err != nil {
+		return c, "", err
+	}
+	addr, err := c.PortEndpoint(ctx, "3306/tcp", "")
+	return c, rootDSN(addr), err
 }
 
 func rootDSN(addr string) string {
@@ -163,17 +154,71 @@ func memcachedServer(t testing.TB) string {
 	if servers := os.Getenv(EnvMemcachedServers); servers != "" {
 		return servers
 	}
-	return start(t, &memcached, "memcached", func(ctx context.Context) (testcontainers.Container, string, error) {
-		c, err := testcontainers.Run(ctx, image(EnvMemcachedImage, DefaultMemcachedImage),
-			testcontainers.WithExposedPorts("11211/tcp"),
-			testcontainers.WithWaitStrategy(wait.ForListeningPort("11211/tcp").WithStartupTimeout(startupTimeout)),
-		)
-		if err != nil {
-			return c, "", err
+	return start(t, &memcached, "memcached", runMemcached)
+}
+
+// runMemcached starts a memcached container and returns its address.
+func runMemcached(ctx context.Context) (testcontainers.Container, string, error) {
+	c, err := testcontainers.Run(ctx, image(EnvMemcachedImage, DefaultMemcachedImage),
+		testcontainers.WithExposedPorts("11211/tcp"),
+		testcontainers.WithWaitStrategy(wait.ForListeningPort("11211/tcp").WithStartupTimeout(startupTimeout)),
+	)
+	if err != nil {
+		return c, "", err
+	}
+	addr, err := c.PortEndpoint(ctx, "11211/tcp", "")
+	return c, addr, err
+}
+
+// StartServers gives a program outside "go test" (the benchmark command)
+// the servers the tests would use: those named by TEST_MYSQL_DSN and
+// TEST_MEMCACHED_SERVERS, or else new containers, which stop removes.
+func StartServers(ctx context.Context) (mysqlAdminDSN, memcachedServers string, stop func(), err error) {
+	var containers []testcontainers.Container
+	stop = func() {
+		for _, c := range containers {
+			testcontainers.TerminateContainer(c)
 		}
-		addr, err := c.PortEndpoint(ctx, "11211/tcp", "")
-		return c, addr, err
-	})
+	}
+	mysqlAdminDSN, memcachedServers = os.Getenv(EnvMySQLDSN), os.Getenv(EnvMemcachedServers)
+	for _, s := range []struct {
+		addr *string
+		what string
+		run  func(context.Context) (testcontainers.Container, string, error)
+	}{{&mysqlAdminDSN, "MySQL", runMySQL}, {&memcachedServers, "memcached", runMemcached}} {
+		if *s.addr != "" {
+			continue
+		}
+		c, addr, err := s.run(ctx)
+		if c != nil {
+			containers = append(containers, c)
+		}
+		if err != nil {
+			stop()
+			return "", "", nil, fmt.Errorf("start %s container: %w", s.what, err)
+		}
+		*s.addr = addr
+	}
+	return mysqlAdminDSN, memcachedServers, stop, nil
+}
+
+// CreateDatabase creates a database on the server of adminDSN and returns
+// its DATABASE_URL.
+func CreateDatabase(ctx context.Context, adminDSN, name string) (string, error) {
+	cfg, err := mysql.ParseDSN(adminDSN)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", EnvMySQLDSN, err)
+	}
+	admin, err := sql.Open("mysql", adminDSN)
+	if err != nil {
+		return "", err
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	u := url.URL{Scheme: "mysql", User: url.UserPassword(cfg.User, cfg.Passwd), Host: cfg.Addr, Path: "/" + name}
+	return u.String(), nil
 }
 
 // start runs a container once per test binary and returns its address.
