@@ -40,5 +40,5 @@ func (a *app) Close() error {
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
-	return logRequests(mux)
+	return logRequests(secureHeaders(mux))
 }

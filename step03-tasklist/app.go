@@ -68,5 +68,5 @@ func (a *app) routes() http.Handler {
 	// Refuse state-changing requests sent by other sites' pages (403): the
 	// browser's Sec-Fetch-Site and Origin headers say where a form came from.
 	csrf := http.NewCrossOriginProtection()
-	return logRequests(csrf.Handler(mux))
+	return logRequests(secureHeaders(csrf.Handler(mux)))
 }

@@ -81,5 +81,5 @@ func (a *app) routes() http.Handler {
 	// browser's Sec-Fetch-Site and Origin headers say where a form came from.
 	csrf := http.NewCrossOriginProtection()
 	// Track counts each request's cache operations for the page's footer.
-	return logRequests(a.cache.Track(csrf.Handler(mux)))
+	return logRequests(secureHeaders(a.cache.Track(csrf.Handler(mux))))
 }

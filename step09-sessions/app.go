@@ -97,5 +97,5 @@ func (a *app) routes() http.Handler {
 	csrf := http.NewCrossOriginProtection()
 	// Track counts each request's cache operations for the page's footer,
 	// the session store's included.
-	return logRequests(a.cache.Track(a.sessions.LoadAndSave(csrf.Handler(mux))))
+	return logRequests(secureHeaders(a.cache.Track(a.sessions.LoadAndSave(csrf.Handler(mux)))))
 }
