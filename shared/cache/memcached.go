@@ -24,13 +24,13 @@ const maxRelativeTTL = 30 * 24 * time.Hour
 
 type memcachedStore struct {
 	client  *memcache.Client
-	servers *memcache.ServerList
+	servers *serverPool
 }
 
 func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
-	servers := new(memcache.ServerList)
-	if err := servers.SetServers(cfg.MemcachedServers...); err != nil {
-		return nil, fmt.Errorf("memcached servers %v: %w", cfg.MemcachedServers, err)
+	servers, err := newServerPool(cfg.MemcachedServers)
+	if err != nil {
+		return nil, err
 	}
 	client := memcache.NewFromSelector(servers)
 	client.Timeout = cfg.CacheTimeout
@@ -78,8 +78,20 @@ func memcachierAuth(ctx context.Context, conn net.Conn, username, password strin
 	return nil
 }
 
+// watch leaves the key's server out for a while if err says its connection
+// failed, and passes err on.
+func (s *memcachedStore) watch(key string, err error) error {
+	if connectionFailed(err) {
+		if addr, pickErr := s.servers.PickServer(key); pickErr == nil {
+			s.servers.markDown(addr)
+		}
+	}
+	return err
+}
+
 func (s *memcachedStore) get(key string) ([]byte, uint64, error) {
 	item, err := s.client.Get(key) // "gets": the reply carries the CAS token
+	err = s.watch(key, err)
 	if errors.Is(err, memcache.ErrCacheMiss) {
 		return nil, 0, ErrMiss
 	}
@@ -89,27 +101,48 @@ func (s *memcachedStore) get(key string) ([]byte, uint64, error) {
 	return item.Value, item.CasID, nil
 }
 
+// getMulti asks each server for its keys, all at once, so that a server
+// that fails is known (and left out) without blaming the others.
 func (s *memcachedStore) getMulti(keys []string) (map[string][]byte, int, error) {
-	servers := make(map[string]bool)
+	byServer := make(map[string][]string)
 	for _, k := range keys {
-		if addr, err := s.servers.PickServer(k); err == nil {
-			servers[addr.String()] = true
+		addr, err := s.servers.PickServer(k)
+		if err != nil {
+			return nil, 0, err
+		}
+		byServer[addr.String()] = append(byServer[addr.String()], k)
+	}
+	type result struct {
+		items map[string]*memcache.Item
+		err   error
+	}
+	results := make(chan result, len(byServer))
+	for _, group := range byServer {
+		go func() {
+			items, err := s.client.GetMulti(group)
+			results <- result{items, s.watch(group[0], err)}
+		}()
+	}
+	values := make(map[string][]byte, len(keys))
+	var firstErr error
+	for range byServer {
+		r := <-results
+		for k, item := range r.items {
+			values[k] = item.Value
+		}
+		if r.err != nil && firstErr == nil {
+			firstErr = r.err
 		}
 	}
-	items, err := s.client.GetMulti(keys)
-	values := make(map[string][]byte, len(items))
-	for k, item := range items {
-		values[k] = item.Value
-	}
-	return values, len(servers), err
+	return values, len(byServer), firstErr
 }
 
 func (s *memcachedStore) set(key string, value []byte, ttl time.Duration) error {
-	return s.client.Set(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())})
+	return s.watch(key, s.client.Set(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())}))
 }
 
 func (s *memcachedStore) add(key string, value []byte, ttl time.Duration) error {
-	err := s.client.Add(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())})
+	err := s.watch(key, s.client.Add(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())}))
 	if errors.Is(err, memcache.ErrNotStored) {
 		return ErrNotStored
 	}
@@ -117,7 +150,7 @@ func (s *memcachedStore) add(key string, value []byte, ttl time.Duration) error 
 }
 
 func (s *memcachedStore) cas(key string, value []byte, ttl time.Duration, token uint64) error {
-	err := s.client.CompareAndSwap(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now()), CasID: token})
+	err := s.watch(key, s.client.CompareAndSwap(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now()), CasID: token}))
 	if errors.Is(err, memcache.ErrCASConflict) || errors.Is(err, memcache.ErrNotStored) || errors.Is(err, memcache.ErrCacheMiss) {
 		return ErrNotStored
 	}
@@ -125,7 +158,7 @@ func (s *memcachedStore) cas(key string, value []byte, ttl time.Duration, token 
 }
 
 func (s *memcachedStore) delete(key string) error {
-	err := s.client.Delete(key)
+	err := s.watch(key, s.client.Delete(key))
 	if errors.Is(err, memcache.ErrCacheMiss) {
 		return nil
 	}
