@@ -87,7 +87,7 @@ func (c *Client) GetCAS(ctx context.Context, key string) ([]byte, uint64, error)
 	value, token, err := c.store.get(c.prefix + key)
 	c.record(ctx, func(s *Stats) {
 		s.Gets.Add(1)
-		s.RoundTrips.Add(1)
+		s.RoundTrips.Add(roundTrip(err))
 		switch {
 		case err == nil:
 			s.Hits.Add(1)
@@ -138,7 +138,7 @@ func (c *Client) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 	err := c.store.set(c.prefix+key, value, ttl)
 	c.record(ctx, func(s *Stats) {
 		s.Sets.Add(1)
-		s.RoundTrips.Add(1)
+		s.RoundTrips.Add(roundTrip(err))
 		if err != nil {
 			s.Errors.Add(1)
 		}
@@ -155,7 +155,7 @@ func (c *Client) Add(ctx context.Context, key string, value []byte, ttl time.Dur
 	err := c.store.add(c.prefix+key, value, ttl)
 	c.record(ctx, func(s *Stats) {
 		s.Sets.Add(1)
-		s.RoundTrips.Add(1)
+		s.RoundTrips.Add(roundTrip(err))
 		if err != nil && !errors.Is(err, ErrNotStored) {
 			s.Errors.Add(1)
 		}
@@ -172,7 +172,7 @@ func (c *Client) CompareAndSwap(ctx context.Context, key string, value []byte, t
 	err := c.store.cas(c.prefix+key, value, ttl, token)
 	c.record(ctx, func(s *Stats) {
 		s.Sets.Add(1)
-		s.RoundTrips.Add(1)
+		s.RoundTrips.Add(roundTrip(err))
 		if err != nil && !errors.Is(err, ErrNotStored) {
 			s.Errors.Add(1)
 		}
@@ -188,7 +188,7 @@ func (c *Client) Delete(ctx context.Context, key string) error {
 	err := c.store.delete(c.prefix + key)
 	c.record(ctx, func(s *Stats) {
 		s.Deletes.Add(1)
-		s.RoundTrips.Add(1)
+		s.RoundTrips.Add(roundTrip(err))
 		if err != nil {
 			s.Errors.Add(1)
 		}
@@ -205,4 +205,13 @@ func (c *Client) record(ctx context.Context, count func(*Stats)) {
 	if s := requestStats(ctx); s != nil {
 		count(s)
 	}
+}
+
+// roundTrip counts an operation as a round trip unless it never left the
+// process because its server is being left out after a failure.
+func roundTrip(err error) int64 {
+	if errors.Is(err, errServerDown) {
+		return 0
+	}
+	return 1
 }
