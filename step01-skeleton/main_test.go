@@ -16,7 +16,7 @@ import (
 )
 
 // newTestServer serves the chapter's routes on a loopback port for the test.
-func newTestServer(t *testing.T) *httptest.Server {
+func newTestServer(t testing.TB) *httptest.Server {
 	t.Helper()
 	cfg, err := config.Parse(func(string) (string, bool) { return "", false })
 	if err != nil {
@@ -32,7 +32,7 @@ func newTestServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
-func get(t *testing.T, url string) (int, string) {
+func get(t testing.TB, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {

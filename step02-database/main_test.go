@@ -26,7 +26,7 @@ var databases = map[string]func(testing.TB) string{
 }
 
 // newTestServer serves the chapter's routes on a loopback port for the test.
-func newTestServer(t *testing.T, databaseURL string) (*httptest.Server, *app) {
+func newTestServer(t testing.TB, databaseURL string) (*httptest.Server, *app) {
 	t.Helper()
 	env := map[string]string{"DATABASE_URL": databaseURL}
 	cfg, err := config.Parse(func(name string) (string, bool) {
@@ -46,7 +46,7 @@ func newTestServer(t *testing.T, databaseURL string) (*httptest.Server, *app) {
 	return srv, app
 }
 
-func get(t *testing.T, url string) (int, string) {
+func get(t testing.TB, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {

@@ -27,7 +27,7 @@ var databases = map[string]func(testing.TB) string{
 
 // newTestServer serves the chapter's routes on a loopback port for the test,
 // with a real memcached under a key prefix of the test's own.
-func newTestServer(t *testing.T, databaseURL string) (*httptest.Server, *app) {
+func newTestServer(t testing.TB, databaseURL string) (*httptest.Server, *app) {
 	t.Helper()
 	servers, prefix := testenv.Memcached(t)
 	return newTestServerEnv(t, map[string]string{
@@ -38,7 +38,7 @@ func newTestServer(t *testing.T, databaseURL string) (*httptest.Server, *app) {
 }
 
 // newTestServerEnv starts the app with exactly the given settings.
-func newTestServerEnv(t *testing.T, env map[string]string) (*httptest.Server, *app) {
+func newTestServerEnv(t testing.TB, env map[string]string) (*httptest.Server, *app) {
 	t.Helper()
 	cfg, err := config.Parse(func(name string) (string, bool) {
 		v, ok := env[name]
@@ -57,7 +57,7 @@ func newTestServerEnv(t *testing.T, env map[string]string) (*httptest.Server, *a
 	return srv, app
 }
 
-func get(t *testing.T, url string) (int, string) {
+func get(t testing.TB, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {

@@ -169,3 +169,20 @@ func BenchmarkResultKey(b *testing.B) {
 		}
 	}
 }
+
+// FuzzResultKey: whatever the argument, the key is a legal memcached key
+// with room for the longest CACHE_KEY_PREFIX.
+func FuzzResultKey(f *testing.F) {
+	for _, seed := range []string{"", "plain", "with spaces\r\n", strings.Repeat("long ", 100), "\x00\x7f\xff"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, arg string) {
+		key, err := resultKey("tasks.Search", arg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(key)+100 > 250 || strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+			t.Errorf("key %q is not a legal memcached key with a 100-byte prefix", key)
+		}
+	})
+}

@@ -17,7 +17,7 @@ var noRedirect = &http.Client{
 }
 
 // post sends a form the way a browser on the same site does.
-func post(t *testing.T, target string, form url.Values, header http.Header) (*http.Response, string) {
+func post(t testing.TB, target string, form url.Values, header http.Header) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -36,7 +36,7 @@ func post(t *testing.T, target string, form url.Values, header http.Header) (*ht
 	return resp, string(body)
 }
 
-func addTask(t *testing.T, baseURL, name string) {
+func addTask(t testing.TB, baseURL, name string) {
 	t.Helper()
 	resp, body := post(t, baseURL+"/", url.Values{"name": {name}}, nil)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
@@ -45,7 +45,7 @@ func addTask(t *testing.T, baseURL, name string) {
 }
 
 // storedNames reads the names straight from the database, in id order.
-func storedNames(t *testing.T, a *app) []string {
+func storedNames(t testing.TB, a *app) []string {
 	t.Helper()
 	rows, err := a.db.Query("SELECT name FROM tasks ORDER BY id")
 	if err != nil {
@@ -66,7 +66,7 @@ func storedNames(t *testing.T, a *app) []string {
 var rowName = regexp.MustCompile(`<td class="name">([^<]*)</td>`)
 
 // listedNames returns the task names on the list page, as HTML.
-func listedNames(t *testing.T, baseURL string) []string {
+func listedNames(t testing.TB, baseURL string) []string {
 	t.Helper()
 	code, body := get(t, baseURL+"/")
 	if code != http.StatusOK {

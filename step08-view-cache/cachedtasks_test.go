@@ -15,7 +15,7 @@ var statPattern = regexp.MustCompile(`data-stat="(\w+)">(\d+)<`)
 
 // panelCounts reads this request's cache counts from a page's footer, in the
 // form "gets=1 hits=0 misses=1 sets=1 deletes=0 round_trips=2 errors=0".
-func panelCounts(t *testing.T, body string) string {
+func panelCounts(t testing.TB, body string) string {
 	t.Helper()
 	m := statPattern.FindAllStringSubmatch(body, -1)
 	if len(m) != 14 {

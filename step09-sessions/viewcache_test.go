@@ -173,3 +173,17 @@ func TestPageRenderedBeforeAWriteIsNotStoredAfterIt(t *testing.T) {
 		})
 	}
 }
+
+// FuzzViewKey: whatever the path, the page's key is a legal memcached key
+// with room for the longest CACHE_KEY_PREFIX.
+func FuzzViewKey(f *testing.F) {
+	for _, seed := range []string{"/", "/a%20b", strings.Repeat("/x", 200), "/\x00"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		key := viewKey((&url.URL{Path: path}).EscapedPath())
+		if len(key)+100 > 250 || strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+			t.Errorf("viewKey(%q) = %q is not a legal memcached key with a 100-byte prefix", path, key)
+		}
+	})
+}

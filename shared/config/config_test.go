@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -127,4 +128,39 @@ func TestDatabaseURLNeverShowsPassword(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("error %v shows the password", err)
 	}
+}
+
+// FuzzParseDatabaseURL: whatever DATABASE_URL holds, parsing answers with a
+// usable source or a one-line error, and never shows the password.
+func FuzzParseDatabaseURL(f *testing.F) {
+	for _, seed := range []string{
+		"sqlite:instance/task_list.db",
+		"sqlite:///abs/path.db",
+		"mysql://u:p@db:3306/tasks?tls=true&timeout=5s",
+		"mysql://u:p%40ss@[::1]:3306/tasks",
+		"mysql://:@/",
+		"postgres://x/y",
+		"sqlite://host/db",
+		"",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		src, err := ParseDatabaseURL(raw)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
+			}
+			return
+		}
+		if (src.Dialect != MySQL && src.Dialect != SQLite) || src.DSN == "" {
+			t.Errorf("ParseDatabaseURL(%q) = %+v", raw, src)
+		}
+		if src.Dialect == MySQL {
+			u, perr := url.Parse(raw)
+			if pw, ok := u.User.Password(); perr == nil && ok && len(pw) >= 6 && strings.Contains(src.Display, pw) {
+				t.Errorf("Display %q shows the password %q", src.Display, pw)
+			}
+		}
+	})
 }
