@@ -15,7 +15,7 @@ import (
 func TestPagesOverMemcachedsItemLimitAreServedNotCached(t *testing.T) {
 	srv, app := newTestServer(t, testenv.SQLiteURL(t))
 	name := strings.Repeat("long task name ", 33) // about 500 characters
-	for i := range 2500 {                          // a page of well over 1 MB
+	for i := range 2500 {                         // a page of well over 1 MB
 		if _, err := app.db.Exec("INSERT INTO tasks (name) VALUES (?)", fmt.Sprintf("%04d %s", i, name)); err != nil {
 			t.Fatal(err)
 		}
