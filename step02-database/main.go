@@ -1,6 +1,5 @@
-// Command step02-database is the second chapter of the workshop: the skeleton
-// of chapter 01 plus a database, migrated at start-up and checked by /healthz.
-// Every other path still answers 404.
+// Command step02-database is the second chapter of the workshop: chapter 01
+// plus a database, migrated at start-up and checked by /healthz; / is a 404.
 package main
 
 import (

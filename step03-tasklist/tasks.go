@@ -31,12 +31,8 @@ type sqlTasks struct {
 }
 
 func (s *sqlTasks) All(ctx context.Context) ([]Task, error) {
-	if s.queryDelay > 0 {
-		select {
-		case <-time.After(s.queryDelay):
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
+	if err := database.Wait(ctx, s.queryDelay); err != nil {
+		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM tasks ORDER BY id")
 	if err != nil {

@@ -38,7 +38,6 @@ func newApp(ctx context.Context, cfg config.Config) (*app, error) {
 		return nil, err
 	}
 	slog.Info("database ready", "dialect", db.Dialect, "migrations_applied", applied)
-
 	indexTemplate, err := web.Templates(templates, "templates/index.html")
 	if err != nil {
 		db.Close()
@@ -67,8 +66,7 @@ func (a *app) Close() error {
 	return a.db.Close()
 }
 
-// routes maps requests to handlers. Paths without a route get the mux's 404,
-// known paths with the wrong method its 405.
+// routes maps requests to handlers. Paths without a route get the mux's 404.
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)

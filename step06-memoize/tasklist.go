@@ -35,11 +35,11 @@ func (a *app) listTasks(w http.ResponseWriter, r *http.Request) {
 func (a *app) addTask(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			http.Error(w, "The form is too large.", http.StatusRequestEntityTooLarge)
-			return
+		status := http.StatusBadRequest
+		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+			status = http.StatusRequestEntityTooLarge
 		}
-		http.Error(w, "The form could not be read.", http.StatusBadRequest)
+		http.Error(w, http.StatusText(status), status)
 		return
 	}
 	name := r.PostForm.Get("name")

@@ -100,3 +100,19 @@ func Migrate(ctx context.Context, db *DB) (int, error) {
 	}
 	return len(results), nil
 }
+
+// Wait pauses for d, the simulated extra cost of a query (TASKS_QUERY_DELAY),
+// or until ctx is done.
+func Wait(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
