@@ -39,7 +39,9 @@ func newServerPool(servers []string) (*serverPool, error) {
 		if err != nil {
 			return nil, fmt.Errorf("memcached server %q: %w", s, err)
 		}
-		p.addrs = append(p.addrs, addr)
+		// Keep the address's string: the client keys its idle connections
+		// by it, several times per operation.
+		p.addrs = append(p.addrs, &fixedAddr{network: addr.Network(), str: addr.String()})
 		p.names = append(p.names, s)
 	}
 	return p, nil
@@ -113,3 +115,9 @@ func connectionFailed(err error) bool {
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		strings.Contains(err.Error(), "connection reset")
 }
+
+// fixedAddr is a resolved address whose String is computed once.
+type fixedAddr struct{ network, str string }
+
+func (a *fixedAddr) Network() string { return a.network }
+func (a *fixedAddr) String() string  { return a.str }
