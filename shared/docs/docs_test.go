@@ -1,0 +1,191 @@
+package docs
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// root is the workshop's top folder, seen from shared/docs.
+const root = "../.."
+
+func readmes(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, "*", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files = append(files, filepath.Join(root, "README.md"))
+	var out []string
+	for _, f := range files {
+		if !strings.Contains(f, "reference") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+var link = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
+func TestRelativeLinksResolve(t *testing.T) {
+	for _, readme := range readmes(t) {
+		text, err := os.ReadFile(readme)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range link.FindAllStringSubmatch(string(text), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			path, anchor, _ := strings.Cut(target, "#")
+			file := readme
+			if path != "" {
+				file = filepath.Join(filepath.Dir(readme), path)
+				if _, err := os.Stat(file); err != nil {
+					t.Errorf("%s: link %q: %v", readme, target, err)
+					continue
+				}
+			}
+			if anchor != "" && !hasHeading(t, file, anchor) {
+				t.Errorf("%s: link %q: no heading %q in %s", readme, target, anchor, file)
+			}
+		}
+	}
+}
+
+// hasHeading reports whether a Markdown file has a heading whose GitHub
+// anchor is anchor.
+func hasHeading(t *testing.T, file, anchor string) bool {
+	text, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(text), "\n") {
+		if strings.HasPrefix(line, "#") && slug(strings.TrimLeft(line, "# ")) == anchor {
+			return true
+		}
+	}
+	return false
+}
+
+func slug(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(heading) {
+		switch {
+		case r == ' ' || r == '-':
+			b.WriteRune('-')
+		case r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+var fence = regexp.MustCompile("(?s)```(go|html)\n(.*?)```")
+
+// TestExcerptsMatchTheCode checks every ```go and ```html block of a
+// chapter's README: split at lines holding only "...", each part must stand,
+// line for line (indentation aside), in one of the chapter's files.
+func TestExcerptsMatchTheCode(t *testing.T) {
+	chapters, _ := filepath.Glob(filepath.Join(root, "step[0-9][0-9]-*"))
+	if len(chapters) == 0 {
+		t.Fatal("no chapters found")
+	}
+	for _, chapter := range chapters {
+		var sources [][]string
+		filepath.WalkDir(chapter, func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".go") || strings.HasSuffix(path, ".html")) {
+				text, _ := os.ReadFile(path)
+				sources = append(sources, trimmed(string(text)))
+			}
+			return nil
+		})
+		readme := filepath.Join(chapter, "README.md")
+		text, err := os.ReadFile(readme)
+		if err != nil {
+			t.Errorf("%s has no README: %v", chapter, err)
+			continue
+		}
+		for _, block := range fence.FindAllStringSubmatch(string(text), -1) {
+			for _, part := range parts(block[2]) {
+				if !foundIn(part, sources) {
+					t.Errorf("%s: this excerpt is not in the chapter's code:\n%s", readme, strings.Join(part, "\n"))
+				}
+			}
+		}
+	}
+}
+
+// parts splits an excerpt at its "..." lines into runs of trimmed lines.
+func parts(excerpt string) [][]string {
+	var out [][]string
+	var run []string
+	for _, l := range strings.Split(excerpt, "\n") {
+		switch l = strings.TrimSpace(l); l {
+		case "...":
+			if len(run) > 0 {
+				out = append(out, run)
+			}
+			run = nil
+		case "":
+		default:
+			run = append(run, l)
+		}
+	}
+	if len(run) > 0 {
+		out = append(out, run)
+	}
+	return out
+}
+
+// trimmed splits text into lines without their indentation, blank lines dropped.
+func trimmed(text string) []string {
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" && l != "..." {
+			lines = append(lines, l)
+		}
+	}
+	return lines
+}
+
+func foundIn(excerpt []string, sources [][]string) bool {
+	for _, src := range sources {
+	next:
+		for i := 0; i+len(excerpt) <= len(src); i++ {
+			for j, line := range excerpt {
+				if src[i+j] != line {
+					continue next
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// TestChapterREADMEsHaveOneShape checks the sections every chapter README has.
+func TestChapterREADMEsHaveOneShape(t *testing.T) {
+	chapters, _ := filepath.Glob(filepath.Join(root, "step[0-9][0-9]-*"))
+	for _, chapter := range chapters {
+		text, err := os.ReadFile(filepath.Join(chapter, "README.md"))
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		for _, want := range []string{"**Goal:**", "## Run it", "## What you will observe", "## Test it", "## Exercises"} {
+			if !strings.Contains(string(text), want) {
+				t.Errorf("%s/README.md lacks %q", chapter, want)
+			}
+		}
+		if !strings.Contains(string(text), "## What is in this chapter") && !strings.Contains(string(text), "git diff --no-index step") {
+			t.Errorf("%s/README.md does not give the diff command for its change", chapter)
+		}
+		if !strings.Contains(string(text), "**Next:**") && !strings.Contains(string(text), "**Back to:**") {
+			t.Errorf("%s/README.md does not link onwards", chapter)
+		}
+	}
+}
