@@ -6,10 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian's packages are reachable; image registries are not. (A docker client may already be
-# in /usr/local/bin; docker.io brings the engine.)
-if ! command -v dockerd >/dev/null || ! command -v debootstrap >/dev/null; then
+# in /usr/local/bin; docker.io brings the engine.) Chromium is for chapter 09's browser test.
+missing=()
+command -v dockerd >/dev/null || missing+=(docker.io)
+command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v chromium >/dev/null || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io debootstrap
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 # There is no init system to start the engine, so start it by hand, detached (setsid) so that
