@@ -176,7 +176,7 @@ func TestChapterREADMEsHaveOneShape(t *testing.T) {
 			t.Error(err)
 			continue
 		}
-		for _, want := range []string{"**Goal:**", "## Run it", "## What you will observe", "## Test it", "## Exercises"} {
+		for _, want := range []string{"**Goal:**", "## Run it", "## What you will observe", "## Test it", "## Why it works", "## Exercises"} {
 			if !strings.Contains(string(text), want) {
 				t.Errorf("%s/README.md lacks %q", chapter, want)
 			}
