@@ -92,7 +92,7 @@ func rendezvousScore(server, key string) uint64 {
 	for i := 0; i < len(server); i++ {
 		h = (h ^ uint64(server[i])) * prime
 	}
-	h = (h ^ 0) * prime
+	h *= prime // a zero byte between the two, so "ab"+"c" and "a"+"bc" differ
 	for i := 0; i < len(key); i++ {
 		h = (h ^ uint64(key[i])) * prime
 	}
