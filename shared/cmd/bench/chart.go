@@ -18,8 +18,8 @@ type chart struct {
 // barChart draws every chart as a group of horizontal bars in one SVG.
 func barChart(charts []chart) []byte {
 	const (
-		width, labelW, barH, gap, groupGap, top = 760, 250, 18, 6, 40, 40
-		scaleW                                  = width - labelW - 90
+		width, labelW, barH, gap, groupGap, top = 830, 250, 18, 6, 40, 40
+		scaleW                                  = width - labelW - 160
 	)
 	height := top
 	for _, c := range charts {
