@@ -156,8 +156,15 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	}()
 	<-inHandler
 	cancel() // as SIGTERM would
-	time.Sleep(50 * time.Millisecond)
-	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+	// The listener closes as soon as Shutdown runs; give it up to 5 s.
+	closed := false
+	for deadline := time.Now().Add(5 * time.Second); !closed && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if closed = err != nil; !closed {
+			conn.Close()
+		}
+	}
+	if !closed {
 		t.Error("server still accepts connections after shutdown began")
 	}
 	close(release)

@@ -42,7 +42,7 @@ func TestColdCacheUnderLoadQueriesOnce(t *testing.T) {
 			srv, app := newTestServer(t, databaseURL(t))
 			addTask(t, srv.URL, "popular")
 			// A slow query keeps the first miss in flight while the others arrive.
-			counting := &countingTasks{taskStore: &sqlTasks{db: app.db, queryDelay: 300 * time.Millisecond}}
+			counting := &countingTasks{taskStore: &sqlTasks{db: app.db, queryDelay: time.Second}}
 			app.tasks = newCachedTasks(counting, app.cache)
 
 			var wg sync.WaitGroup
