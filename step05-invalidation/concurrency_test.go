@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 )
@@ -46,12 +45,16 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 				t.Error(f)
 			}
 
-			// Once the writes are done, the page shows exactly what the database holds.
+			// Every write is stored. The page, though, may miss some of them:
+			// a reader that queried before a write can cache its old list after
+			// the write's delete, the race this chapter's README describes and
+			// chapter 06 closes (its copy of this test demands an exact match).
 			stored := storedNames(t, app)
-			listed := listedNames(t, srv.URL)
-			if len(stored) != 40 || !slices.Equal(listed, stored) {
-				t.Errorf("database holds %d tasks, page lists %d:\n%s\nvs\n%s", len(stored), len(listed),
-					strings.Join(stored, ","), strings.Join(listed, ","))
+			if len(stored) != 40 {
+				t.Errorf("database holds %d tasks, want 40", len(stored))
+			}
+			if listed := listedNames(t, srv.URL); !slices.Equal(listed, stored) {
+				t.Logf("the race happened: the page lists %d of the %d stored tasks", len(listed), len(stored))
 			}
 		})
 	}
