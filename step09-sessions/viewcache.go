@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-memcache-workshop/tasklist/shared/cache"
@@ -168,9 +169,9 @@ func etagMatches(ifNoneMatch, etag string) bool {
 	if ifNoneMatch == "*" {
 		return true
 	}
-	opaque := func(tag string) string { return string(bytes.TrimPrefix([]byte(tag), []byte("W/"))) }
-	for _, candidate := range bytes.Split([]byte(ifNoneMatch), []byte(",")) {
-		if opaque(string(bytes.TrimSpace(candidate))) == opaque(etag) {
+	opaque := strings.TrimPrefix(etag, "W/")
+	for candidate := range strings.SplitSeq(ifNoneMatch, ",") {
+		if strings.TrimPrefix(strings.TrimSpace(candidate), "W/") == opaque {
 			return true
 		}
 	}

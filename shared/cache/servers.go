@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -112,8 +111,7 @@ func connectionFailed(err error) bool {
 	var netErr net.Error
 	var timeout *memcache.ConnectTimeoutError
 	return errors.As(err, &netErr) || errors.As(err, &timeout) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		strings.Contains(err.Error(), "connection reset")
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // fixedAddr is a resolved address whose String is computed once.

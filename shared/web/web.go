@@ -64,11 +64,7 @@ func appendPanel(b []byte, p *cache.Panel) []byte {
 		b = append(b, "\n  <div class=\"alert warning\">No memcached configured: this app uses an in-process cache, lost on restart and not shared between processes. Set MEMCACHED_SERVERS to use memcached.</div>"...)
 	}
 	b = append(b, "\n  <div>cache ("...)
-	if p.Kind == cache.KindInProcess {
-		b = append(b, cache.KindInProcess...)
-	} else {
-		b = append(b, cache.KindMemcached...)
-	}
+	b = append(b, p.Kind...) // one of the package's constants
 	b = append(b, "), this request: "...)
 	b = appendCounts(b, p.Request)
 	b = append(b, "</div>\n  <div>since start: "...)

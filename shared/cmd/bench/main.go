@@ -35,6 +35,7 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 	_ "github.com/go-sql-driver/mysql"
 
+	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
@@ -203,7 +204,11 @@ func measureChapter(ctx context.Context, admin *sql.DB, adminDSN, mcServers, bin
 	if err := waitHealthy(base); err != nil {
 		return row{}, nil, err
 	}
-	db, err := sql.Open("mysql", strings.Replace(adminDSN, ")/", ")/"+dbName, 1))
+	src, err := config.ParseDatabaseURL(databaseURL)
+	if err != nil {
+		return row{}, nil, err
+	}
+	db, err := sql.Open("mysql", src.DSN)
 	if err != nil {
 		return row{}, nil, err
 	}
