@@ -157,9 +157,17 @@ func FuzzParseDatabaseURL(f *testing.F) {
 			t.Errorf("ParseDatabaseURL(%q) = %+v", raw, src)
 		}
 		if src.Dialect == MySQL {
-			u, perr := url.Parse(raw)
-			if pw, ok := u.User.Password(); perr == nil && ok && len(pw) >= 6 && strings.Contains(src.Display, pw) {
-				t.Errorf("Display %q shows the password %q", src.Display, pw)
+			// The password's place in Display holds the mask, whatever the
+			// password was (it may well also appear as the host or database).
+			u, _ := url.Parse(raw)
+			shown, err := url.Parse(src.Display)
+			if err != nil {
+				t.Fatalf("Display %q does not parse: %v", src.Display, err)
+			}
+			if _, hasPassword := u.User.Password(); hasPassword {
+				if pw, _ := shown.User.Password(); pw != "xxxxx" {
+					t.Errorf("Display %q shows the password", src.Display)
+				}
 			}
 		}
 	})
