@@ -35,6 +35,14 @@ type store interface {
 }
 
 // Client is what the chapters call. It is safe for concurrent use.
+//
+// Every method takes the caller's context. An operation is not started when
+// that context is already cancelled or past its deadline: it fails at once,
+// counts as an error, and the caller falls back to the database as for any
+// cache error. Once started, an operation cannot be interrupted, because
+// gomemcache takes no context: it may wait up to CACHE_TIMEOUT for its
+// server (to connect, and again for each read or write), however soon the
+// context ends.
 type Client struct {
 	store  store
 	prefix string
@@ -57,12 +65,22 @@ func New(cfg config.Config) (*Client, error) {
 		slog.Warn("no MEMCACHED_SERVERS or MEMCACHIER_SERVERS: using an in-process cache; it is not shared between processes and is lost on restart")
 		return newClient(newMemoryStore(), KindInProcess, cfg.CacheKeyPrefix), nil
 	}
-	s, err := newMemcachedStore(cfg)
+	c, err := newMemcached(cfg, defaultRetryAfter)
 	if err != nil {
 		return nil, err
 	}
 	slog.Info("cache ready", "kind", KindMemcached, "servers", cfg.MemcachedServers,
 		"memcachier_auth", cfg.MemcachierUsername != "", "timeout", cfg.CacheTimeout)
+	return c, nil
+}
+
+// newMemcached is New for memcached, with the pause for failed servers as a
+// parameter, so that tests can outlast it.
+func newMemcached(cfg config.Config, retryAfter time.Duration) (*Client, error) {
+	s, err := newMemcachedStore(cfg, retryAfter)
+	if err != nil {
+		return nil, err
+	}
 	return newClient(s, KindMemcached, cfg.CacheKeyPrefix), nil
 }
 
@@ -84,10 +102,14 @@ func (c *Client) Get(ctx context.Context, key string) ([]byte, error) {
 
 // GetCAS is Get that also returns the token CompareAndSwap needs.
 func (c *Client) GetCAS(ctx context.Context, key string) ([]byte, uint64, error) {
-	value, token, err := c.store.get(c.prefix + key)
-	c.record(ctx, func(s *Stats) {
+	var value []byte
+	var token uint64
+	err := c.start(ctx, key)
+	if err == nil {
+		value, token, err = c.store.get(c.prefix + key)
+	}
+	c.record(ctx, err, roundTrips(err), func(s *Stats) {
 		s.Gets.Add(1)
-		s.RoundTrips.Add(roundTrip(err))
 		switch {
 		case err == nil:
 			s.Hits.Add(1)
@@ -103,23 +125,28 @@ func (c *Client) GetCAS(ctx context.Context, key string) ([]byte, uint64, error)
 	return value, token, err
 }
 
-// GetMulti fetches several keys in one round trip per server and returns
-// those it found, keyed without the prefix.
+// GetMulti fetches several keys, with one request to each server that holds
+// some of them (sent to all those servers at once), and returns those it
+// found, keyed without the prefix.
 func (c *Client) GetMulti(ctx context.Context, keys []string) (map[string][]byte, error) {
-	prefixed := make([]string, len(keys))
-	for i, k := range keys {
-		prefixed[i] = c.prefix + k
+	var found map[string][]byte
+	var servers int
+	err := c.start(ctx, keys...)
+	if err == nil {
+		prefixed := make([]string, len(keys))
+		for i, k := range keys {
+			prefixed[i] = c.prefix + k
+		}
+		found, servers, err = c.store.getMulti(prefixed)
 	}
-	found, servers, err := c.store.getMulti(prefixed)
 	values := make(map[string][]byte, len(found))
 	for _, k := range keys {
 		if v, ok := found[c.prefix+k]; ok {
 			values[k] = v
 		}
 	}
-	c.record(ctx, func(s *Stats) {
+	c.record(ctx, err, int64(servers), func(s *Stats) {
 		s.Gets.Add(int64(len(keys)))
-		s.RoundTrips.Add(int64(servers))
 		s.Hits.Add(int64(len(values)))
 		if err != nil {
 			s.Errors.Add(1) // what was not found may be on a server that failed
@@ -135,10 +162,12 @@ func (c *Client) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 
 // Set stores value under key for ttl (0: until evicted).
 func (c *Client) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	err := c.store.set(c.prefix+key, value, ttl)
-	c.record(ctx, func(s *Stats) {
+	err := c.start(ctx, key)
+	if err == nil {
+		err = c.store.set(c.prefix+key, value, ttl)
+	}
+	c.record(ctx, err, roundTrips(err), func(s *Stats) {
 		s.Sets.Add(1)
-		s.RoundTrips.Add(roundTrip(err))
 		if err != nil {
 			s.Errors.Add(1)
 		}
@@ -152,43 +181,46 @@ func (c *Client) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 // Add stores value under key only if the key holds nothing yet; otherwise it
 // returns ErrNotStored. Two callers racing to create a key agree on one value.
 func (c *Client) Add(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	err := c.store.add(c.prefix+key, value, ttl)
-	c.record(ctx, func(s *Stats) {
-		s.Sets.Add(1)
-		s.RoundTrips.Add(roundTrip(err))
-		if err != nil && !errors.Is(err, ErrNotStored) {
-			s.Errors.Add(1)
-		}
-	})
-	if err != nil && !errors.Is(err, ErrNotStored) {
-		return fmt.Errorf("cache add %q: %w", key, err)
+	err := c.start(ctx, key)
+	if err == nil {
+		err = c.store.add(c.prefix+key, value, ttl)
 	}
-	return err
+	return c.recordConditional(ctx, "add", key, err)
 }
 
 // CompareAndSwap stores value under key only if the key still holds what
 // GetCAS returned with token; otherwise it returns ErrNotStored.
 func (c *Client) CompareAndSwap(ctx context.Context, key string, value []byte, ttl time.Duration, token uint64) error {
-	err := c.store.cas(c.prefix+key, value, ttl, token)
-	c.record(ctx, func(s *Stats) {
+	err := c.start(ctx, key)
+	if err == nil {
+		err = c.store.cas(c.prefix+key, value, ttl, token)
+	}
+	return c.recordConditional(ctx, "cas", key, err)
+}
+
+// recordConditional counts an Add or CompareAndSwap, for which "not
+// stored" is an answer, not an error.
+func (c *Client) recordConditional(ctx context.Context, op, key string, err error) error {
+	c.record(ctx, err, roundTrips(err), func(s *Stats) {
 		s.Sets.Add(1)
-		s.RoundTrips.Add(roundTrip(err))
 		if err != nil && !errors.Is(err, ErrNotStored) {
 			s.Errors.Add(1)
 		}
 	})
 	if err != nil && !errors.Is(err, ErrNotStored) {
-		return fmt.Errorf("cache cas %q: %w", key, err)
+		return fmt.Errorf("cache %s %q: %w", op, key, err)
 	}
 	return err
 }
 
 // Delete removes key; a key that is not there is not an error.
 func (c *Client) Delete(ctx context.Context, key string) error {
-	err := c.store.delete(c.prefix + key)
-	c.record(ctx, func(s *Stats) {
+	err := c.start(ctx, key)
+	if err == nil {
+		err = c.store.delete(c.prefix + key)
+	}
+	c.record(ctx, err, roundTrips(err), func(s *Stats) {
 		s.Deletes.Add(1)
-		s.RoundTrips.Add(roundTrip(err))
 		if err != nil {
 			s.Errors.Add(1)
 		}
@@ -199,18 +231,63 @@ func (c *Client) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// record counts an operation in the totals and in the request's stats.
-func (c *Client) record(ctx context.Context, count func(*Stats)) {
+// start says whether an operation on keys may begin: not when ctx is
+// already cancelled or past its deadline, not when the request already
+// waited on a failed server (see Track), and not for a key memcached would
+// refuse. Such an operation never leaves the process.
+func (c *Client) start(ctx context.Context, keys ...string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if p := PanelFrom(ctx); p != nil && p.failFast && p.failed.Load() {
+		return errGaveUp
+	}
+	for _, k := range keys {
+		if !validKey(c.prefix + k) {
+			return errBadKey
+		}
+	}
+	return nil
+}
+
+// record counts an operation and its round trips in the totals and in the
+// request's stats, and notes on the request that a server failed it.
+func (c *Client) record(ctx context.Context, err error, trips int64, count func(*Stats)) {
 	count(c.totals)
-	if s := requestStats(ctx); s != nil {
-		count(s)
+	c.totals.RoundTrips.Add(trips)
+	if p := PanelFrom(ctx); p != nil {
+		count(p.Request)
+		p.Request.RoundTrips.Add(trips)
+		if connectionFailed(err) {
+			p.failed.Store(true)
+		}
 	}
 }
 
-// roundTrip counts an operation as a round trip unless it never left the
-// process because its server is being left out after a failure.
-func roundTrip(err error) int64 {
-	if errors.Is(err, errServerDown) {
+var errBadKey = errors.New("key is not a valid memcached key (1-250 bytes, no spaces or control characters)")
+
+// validKey applies memcached's rules for keys in its text protocol.
+func validKey(key string) bool {
+	if len(key) == 0 || len(key) > 250 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] <= ' ' || key[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// errGaveUp is the error of an operation not started because its request
+// already waited on a failed server.
+var errGaveUp = errors.New("not started: this request already waited on a failed memcached server")
+
+// roundTrips is 1 for an operation that ended with err, unless it never
+// left the process.
+func roundTrips(err error) int64 {
+	if errors.Is(err, errServerDown) || errors.Is(err, errGaveUp) || errors.Is(err, errBadKey) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return 0
 	}
 	return 1

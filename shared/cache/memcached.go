@@ -23,22 +23,23 @@ const maxIdleConns = 64
 const maxRelativeTTL = 30 * 24 * time.Hour
 
 type memcachedStore struct {
-	client  *memcache.Client
 	servers *serverPool
 }
 
-func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
-	servers, err := newServerPool(cfg.MemcachedServers)
+func newMemcachedStore(cfg config.Config, retryAfter time.Duration) (*memcachedStore, error) {
+	servers, err := newServerPool(cfg.MemcachedServers, retryAfter, func(one memcache.ServerSelector) *memcache.Client {
+		client := memcache.NewFromSelector(one)
+		client.Timeout = cfg.CacheTimeout
+		client.MaxIdleConns = maxIdleConns
+		if cfg.MemcachierUsername != "" {
+			client.DialContext = memcachierDialer(cfg.MemcachierUsername, cfg.MemcachierPassword)
+		}
+		return client
+	})
 	if err != nil {
 		return nil, err
 	}
-	client := memcache.NewFromSelector(servers)
-	client.Timeout = cfg.CacheTimeout
-	client.MaxIdleConns = maxIdleConns
-	if cfg.MemcachierUsername != "" {
-		client.DialContext = memcachierDialer(cfg.MemcachierUsername, cfg.MemcachierPassword)
-	}
-	return &memcachedStore{client: client, servers: servers}, nil
+	return &memcachedStore{servers: servers}, nil
 }
 
 // memcachierDialer authenticates every new connection the way MemCachier's
@@ -78,20 +79,25 @@ func memcachierAuth(ctx context.Context, conn net.Conn, username, password strin
 	return nil
 }
 
-// watch leaves the key's server out for a while if err says its connection
-// failed, and passes err on.
-func (s *memcachedStore) watch(key string, err error) error {
-	if connectionFailed(err) {
-		if addr, pickErr := s.servers.PickServer(key); pickErr == nil {
-			s.servers.markDown(addr)
-		}
+// on runs op against the server that key belongs to, and tells the pool
+// how it went. The failure is blamed on that server, the one op used, even
+// if the pool has picked differently for key since.
+func (s *memcachedStore) on(key string, op func(*memcache.Client) error) error {
+	srv, probe, err := s.servers.pick(key)
+	if err != nil {
+		return err
 	}
+	err = op(srv.client)
+	s.servers.done(srv, probe, err)
 	return err
 }
 
 func (s *memcachedStore) get(key string) ([]byte, uint64, error) {
-	item, err := s.client.Get(key) // "gets": the reply carries the CAS token
-	err = s.watch(key, err)
+	var item *memcache.Item
+	err := s.on(key, func(c *memcache.Client) (err error) {
+		item, err = c.Get(key) // "gets": the reply carries the CAS token
+		return err
+	})
 	if errors.Is(err, memcache.ErrCacheMiss) {
 		return nil, 0, ErrMiss
 	}
@@ -101,31 +107,44 @@ func (s *memcachedStore) get(key string) ([]byte, uint64, error) {
 	return item.Value, item.CasID, nil
 }
 
-// getMulti asks each server for its keys, all at once, so that a server
-// that fails is known (and left out) without blaming the others.
+// getMulti asks each server for its keys, all servers at once, and blames
+// a failure on the server whose request failed, never on the others.
 func (s *memcachedStore) getMulti(keys []string) (map[string][]byte, int, error) {
-	byServer := make(map[string][]string)
+	type group struct {
+		probe bool
+		keys  []string
+	}
+	groups := make(map[*server]*group)
 	for _, k := range keys {
-		addr, err := s.servers.PickServer(k)
+		srv, probe, err := s.servers.pick(k)
 		if err != nil {
 			return nil, 0, err
 		}
-		byServer[addr.String()] = append(byServer[addr.String()], k)
+		g := groups[srv]
+		if g == nil {
+			g = &group{}
+			groups[srv] = g
+		}
+		// A server being tried again is tried by the first key that
+		// picked it; the group's other keys ride along with that try.
+		g.probe = g.probe || probe
+		g.keys = append(g.keys, k)
 	}
 	type result struct {
 		items map[string]*memcache.Item
 		err   error
 	}
-	results := make(chan result, len(byServer))
-	for _, group := range byServer {
+	results := make(chan result, len(groups))
+	for srv, g := range groups {
 		go func() {
-			items, err := s.client.GetMulti(group)
-			results <- result{items, s.watch(group[0], err)}
+			items, err := srv.client.GetMulti(g.keys)
+			s.servers.done(srv, g.probe, err)
+			results <- result{items, err}
 		}()
 	}
 	values := make(map[string][]byte, len(keys))
 	var firstErr error
-	for range byServer {
+	for range groups {
 		r := <-results
 		for k, item := range r.items {
 			values[k] = item.Value
@@ -134,15 +153,17 @@ func (s *memcachedStore) getMulti(keys []string) (map[string][]byte, int, error)
 			firstErr = r.err
 		}
 	}
-	return values, len(byServer), firstErr
+	return values, len(groups), firstErr
 }
 
 func (s *memcachedStore) set(key string, value []byte, ttl time.Duration) error {
-	return s.watch(key, s.client.Set(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())}))
+	item := &memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())}
+	return s.on(key, func(c *memcache.Client) error { return c.Set(item) })
 }
 
 func (s *memcachedStore) add(key string, value []byte, ttl time.Duration) error {
-	err := s.watch(key, s.client.Add(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())}))
+	item := &memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())}
+	err := s.on(key, func(c *memcache.Client) error { return c.Add(item) })
 	if errors.Is(err, memcache.ErrNotStored) {
 		return ErrNotStored
 	}
@@ -150,7 +171,8 @@ func (s *memcachedStore) add(key string, value []byte, ttl time.Duration) error 
 }
 
 func (s *memcachedStore) cas(key string, value []byte, ttl time.Duration, token uint64) error {
-	err := s.watch(key, s.client.CompareAndSwap(&memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now()), CasID: token}))
+	item := &memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now()), CasID: token}
+	err := s.on(key, func(c *memcache.Client) error { return c.CompareAndSwap(item) })
 	if errors.Is(err, memcache.ErrCASConflict) || errors.Is(err, memcache.ErrNotStored) || errors.Is(err, memcache.ErrCacheMiss) {
 		return ErrNotStored
 	}
@@ -158,14 +180,14 @@ func (s *memcachedStore) cas(key string, value []byte, ttl time.Duration, token 
 }
 
 func (s *memcachedStore) delete(key string) error {
-	err := s.watch(key, s.client.Delete(key))
+	err := s.on(key, func(c *memcache.Client) error { return c.Delete(key) })
 	if errors.Is(err, memcache.ErrCacheMiss) {
 		return nil
 	}
 	return err
 }
 
-func (s *memcachedStore) close() error { return s.client.Close() }
+func (s *memcachedStore) close() error { return s.servers.close() }
 
 // expiration turns a TTL into memcached's expiration field: seconds from
 // now up to 30 days, a Unix time beyond, 0 for "never".

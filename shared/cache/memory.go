@@ -10,10 +10,7 @@ import (
 // cache keeps to it so that a chapter behaves the same on both.
 const maxValueSize = 1 << 20
 
-var (
-	errBadKey      = errors.New("key is not a valid memcached key (1-250 bytes, no spaces or control characters)")
-	errValueTooBig = errors.New("value is larger than memcached's 1 MB item limit")
-)
+var errValueTooBig = errors.New("value is larger than memcached's 1 MB item limit")
 
 // memoryStore is the in-process cache used when no memcached is configured.
 type memoryStore struct {
@@ -36,10 +33,9 @@ func newMemoryStore() *memoryStore {
 	return &memoryStore{items: make(map[string]memoryItem)}
 }
 
+// Keys reach the store already checked by Client.
+
 func (s *memoryStore) get(key string) ([]byte, uint64, error) {
-	if !validKey(key) {
-		return nil, 0, errBadKey
-	}
 	s.mu.RLock()
 	item, ok := s.items[key]
 	s.mu.RUnlock()
@@ -78,9 +74,6 @@ func (s *memoryStore) cas(key string, value []byte, ttl time.Duration, token uin
 
 // store writes the item if allowed(current item, whether it exists) says so.
 func (s *memoryStore) store(key string, value []byte, ttl time.Duration, allowed func(memoryItem, bool) bool) error {
-	if !validKey(key) {
-		return errBadKey
-	}
 	if len(value) > maxValueSize {
 		return errValueTooBig
 	}
@@ -101,9 +94,6 @@ func (s *memoryStore) store(key string, value []byte, ttl time.Duration, allowed
 }
 
 func (s *memoryStore) delete(key string) error {
-	if !validKey(key) {
-		return errBadKey
-	}
 	s.mu.Lock()
 	delete(s.items, key)
 	s.mu.Unlock()
@@ -111,16 +101,3 @@ func (s *memoryStore) delete(key string) error {
 }
 
 func (s *memoryStore) close() error { return nil }
-
-// validKey applies memcached's rules for keys in its text protocol.
-func validKey(key string) bool {
-	if len(key) == 0 || len(key) > 250 {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		if key[i] <= ' ' || key[i] == 0x7f {
-			return false
-		}
-	}
-	return true
-}

@@ -25,15 +25,24 @@ type Panel struct {
 	Kind    string
 	Request *Stats
 	Totals  *Stats
+
+	// failFast: once an operation of this request has waited on a server
+	// that failed, later ones are not started (see Client).
+	failFast bool
+	failed   atomic.Bool
 }
 
 type panelKey struct{}
 
 // Track gives every request its own Stats, so that the page can show what
-// that request did to the cache.
+// that request did to the cache. A GET or HEAD request, which changes
+// nothing, spends at most one CACHE_TIMEOUT on failed servers: after its
+// first failure its other cache operations are not started. Other methods
+// try every operation, since theirs include invalidations.
 func (c *Client) Track(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := &Panel{Kind: c.Kind, Request: new(Stats), Totals: c.totals}
+		p := &Panel{Kind: c.Kind, Request: new(Stats), Totals: c.totals,
+			failFast: r.Method == http.MethodGet || r.Method == http.MethodHead}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), panelKey{}, p)))
 	})
 }
@@ -42,11 +51,4 @@ func (c *Client) Track(next http.Handler) http.Handler {
 func PanelFrom(ctx context.Context) *Panel {
 	p, _ := ctx.Value(panelKey{}).(*Panel)
 	return p
-}
-
-func requestStats(ctx context.Context) *Stats {
-	if p := PanelFrom(ctx); p != nil {
-		return p.Request
-	}
-	return nil
 }

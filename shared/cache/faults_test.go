@@ -1,0 +1,316 @@
+package cache
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-memcache-workshop/tasklist/shared/config"
+	"github.com/go-memcache-workshop/tasklist/shared/testenv"
+)
+
+// Fault drills: three real memcached servers, one or all of them frozen
+// (the process is paused: connections are accepted, nothing is answered)
+// or stopped, and 16 callers at once, since one caller at a time never
+// shows what concurrent failures do to each other.
+const (
+	drillTimeout = time.Second // CACHE_TIMEOUT in the drills
+	drillWorkers = 16
+	drillKeys    = 300
+	// No operation may wait for more than one timeout. The bound is loose
+	// for a loaded CI machine, and still below two timeouts.
+	drillMaxWait = drillTimeout * 19 / 10
+)
+
+type drill struct {
+	nodes []*testenv.Server
+	c     *Client
+	keys  []string
+	home  map[string]int // the node each key lives on while all are up
+}
+
+// newDrill starts three memcached servers and stores drillKeys keys, each
+// with the value "v" + key.
+func newDrill(t *testing.T, retryAfter time.Duration) *drill {
+	t.Helper()
+	d := &drill{home: make(map[string]int)}
+	var addrs []string
+	for range 3 {
+		n := testenv.OwnMemcached(t)
+		d.nodes = append(d.nodes, n)
+		addrs = append(addrs, n.Addr)
+	}
+	c, err := newMemcached(config.Config{MemcachedServers: addrs, CacheTimeout: drillTimeout}, retryAfter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	d.c = c
+	pool := c.store.(*memcachedStore).servers
+	for i := range drillKeys {
+		key := fmt.Sprintf("k%d", i)
+		if err := c.Set(t.Context(), key, []byte("v"+key), 0); err != nil {
+			t.Fatal(err)
+		}
+		s, _, _ := pool.pick(key)
+		for j, n := range d.nodes {
+			if s.name == n.Addr {
+				d.home[key] = j
+			}
+		}
+		d.keys = append(d.keys, key)
+	}
+	return d
+}
+
+type outcome struct {
+	key   string
+	value []byte
+	err   error
+	start time.Time
+	took  time.Duration
+}
+
+// load runs drillWorkers callers that get keys, round robin, for duration.
+func (d *drill) load(duration time.Duration) []outcome {
+	stop := time.Now().Add(duration)
+	var mu sync.Mutex
+	var all []outcome
+	var wg sync.WaitGroup
+	for w := range drillWorkers {
+		wg.Go(func() {
+			var mine []outcome
+			for i := w; time.Now().Before(stop); i += drillWorkers {
+				key := d.keys[i%len(d.keys)]
+				start := time.Now()
+				v, err := d.c.Get(context.Background(), key)
+				mine = append(mine, outcome{key, v, err, start, time.Since(start)})
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return all
+}
+
+// tally checks every outcome of a load with node down out of action: a key
+// of a live node is a hit with its value, a key of node down is a miss (it
+// moved to its second choice) or an error, and no get waits for more than
+// one timeout. It returns the number of errors.
+func (d *drill) tally(t *testing.T, outcomes []outcome, down int) (errs int) {
+	t.Helper()
+	wrong := 0
+	for _, o := range outcomes {
+		if o.took > drillMaxWait {
+			t.Errorf("get %s waited %v, more than one timeout (%v)", o.key, o.took.Round(time.Millisecond), drillTimeout)
+		}
+		switch {
+		case d.home[o.key] != down && (o.err != nil || string(o.value) != "v"+o.key):
+			if wrong++; wrong <= 5 {
+				t.Errorf("get %s, whose node is live: %q, %v; want its value", o.key, o.value, o.err)
+			}
+		case d.home[o.key] == down && o.err == nil:
+			t.Errorf("get %s, whose node is out: a hit", o.key)
+		case o.err != nil && !errors.Is(o.err, ErrMiss):
+			errs++
+		}
+	}
+	if wrong > 5 {
+		t.Errorf("... %d gets of live nodes' keys failed in all", wrong)
+	}
+	served := len(outcomes) - errs
+	t.Logf("%d gets by %d callers: %d served by the live servers (%.1f%%), %d errors",
+		len(outcomes), drillWorkers, served, 100*float64(served)/float64(len(outcomes)), errs)
+	if float64(served) < 0.9*float64(len(outcomes)) {
+		t.Errorf("only %d of %d gets were served by the live servers, want at least 90%%", served, len(outcomes))
+	}
+	return errs
+}
+
+func TestDrillOneOfThreeFrozen(t *testing.T) {
+	d := newDrill(t, time.Minute)
+	d.nodes[1].Freeze(t)
+	defer d.nodes[1].Thaw(t)
+
+	outcomes := d.load(3 * time.Second)
+	// Only the gets already waiting on the frozen node when it first timed
+	// out fail: one per caller at most. After that it is left out, and no
+	// healthy node is blamed for it (tally checks their keys).
+	if errs := d.tally(t, outcomes, 1); errs > drillWorkers {
+		t.Errorf("%d errors; want at most one per caller (%d), those waiting when the node first timed out", errs, drillWorkers)
+	}
+}
+
+func TestDrillOneOfThreeStoppedAndRestarted(t *testing.T) {
+	const retryAfter = 1500 * time.Millisecond
+	d := newDrill(t, retryAfter)
+	d.nodes[1].Stop(t)
+
+	const stopped = 2 * retryAfter
+	outcomes := d.load(stopped)
+	tries := int(stopped/retryAfter) + 1
+	if errs := d.tally(t, outcomes, 1); errs > drillWorkers+tries {
+		t.Errorf("%d errors; want at most %d: one per caller, then one try per pause", errs, drillWorkers+tries)
+	}
+
+	// It comes back empty; after the pause its keys are stored on it again.
+	d.nodes[1].Start(t)
+	time.Sleep(retryAfter + drillTimeout)
+	mine := 0
+	for _, key := range d.keys {
+		if err := d.c.Set(t.Context(), key, []byte("v"+key), 0); err != nil {
+			t.Fatalf("set %s after the node restarted: %v", key, err)
+		}
+		if d.home[key] == 1 {
+			mine++
+		}
+	}
+	if got := serverStats(t, d.nodes[1].Addr)["curr_items"]; got != int64(mine) {
+		t.Errorf("the restarted node holds %d items, want its %d keys", got, mine)
+	}
+}
+
+func TestDrillFrozenNodeThawed(t *testing.T) {
+	const retryAfter = 1500 * time.Millisecond
+	d := newDrill(t, retryAfter)
+	d.nodes[1].Freeze(t)
+
+	// Frozen for three pauses: after each, one get tries the node again
+	// and waits one timeout; every other get leaves it out.
+	const frozen = 3 * retryAfter
+	outcomes := d.load(frozen)
+	tries := int(frozen/retryAfter) + 1
+	if errs := d.tally(t, outcomes, 1); errs > drillWorkers+tries {
+		t.Errorf("%d errors; want at most %d: the first timeout's callers, then one try per pause", errs, drillWorkers+tries)
+	}
+
+	d.nodes[1].Thaw(t)
+	time.Sleep(retryAfter + drillTimeout) // the pause, and the try that may be waiting
+	outcomes = d.load(time.Second)
+	// The first get of one of its keys tries the node again; while that try
+	// is out, its other keys still go to their second choice (and miss).
+	// Once it has answered, every key is served by its own node.
+	var back time.Time
+	for _, o := range outcomes {
+		if end := o.start.Add(o.took); d.home[o.key] == 1 && o.err == nil && (back.IsZero() || end.Before(back)) {
+			back = end
+		}
+	}
+	if back.IsZero() {
+		t.Fatal("after the node thawed, none of its keys was served")
+	}
+	later := 0
+	for _, o := range outcomes {
+		if o.start.After(back) {
+			later++
+			if o.err != nil || string(o.value) != "v"+o.key {
+				t.Fatalf("after the thawed node answered again: get %s = %q, %v; want its value", o.key, o.value, o.err)
+			}
+		}
+	}
+	t.Logf("after the thaw: %d gets once the node answered again, every one a hit", later)
+}
+
+func TestDrillAllThreeFrozen(t *testing.T) {
+	d := newDrill(t, time.Minute)
+	for _, n := range d.nodes {
+		n.Freeze(t)
+		defer n.Thaw(t)
+	}
+	outcomes := d.load(3 * time.Second)
+	waited := 0
+	for _, o := range outcomes {
+		if o.err == nil || errors.Is(o.err, ErrMiss) {
+			t.Fatalf("get %s from frozen servers = %q, %v; want an error", o.key, o.value, o.err)
+		}
+		if o.took > drillMaxWait {
+			t.Errorf("get %s waited %v, more than one timeout", o.key, o.took.Round(time.Millisecond))
+		}
+		if o.took >= drillTimeout/2 {
+			waited++
+		}
+	}
+	t.Logf("%d gets, %d of them waited on a frozen server", len(outcomes), waited)
+	// Each node keeps at most one get per caller waiting, once.
+	if waited > 3*drillWorkers {
+		t.Errorf("%d gets waited a timeout; want at most %d (one per caller per node)", waited, 3*drillWorkers)
+	}
+}
+
+// An operation whose context has ended is not sent: the server sees nothing.
+func TestCancelledContextSendsNothing(t *testing.T) {
+	node := testenv.OwnMemcached(t)
+	c, err := New(config.Config{MemcachedServers: []string{node.Addr}, CacheTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	before := serverStats(t, node.Addr)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := c.Get(ctx, "k"); !errors.Is(err, context.Canceled) {
+		t.Errorf("Get with a cancelled context = %v, want context.Canceled", err)
+	}
+	if err := c.Set(ctx, "k", []byte("v"), 0); !errors.Is(err, context.Canceled) {
+		t.Errorf("Set with a cancelled context = %v, want context.Canceled", err)
+	}
+	if _, err := c.GetMulti(ctx, []string{"a", "b"}); !errors.Is(err, context.Canceled) {
+		t.Errorf("GetMulti with a cancelled context = %v, want context.Canceled", err)
+	}
+	expired, cancel2 := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
+	defer cancel2()
+	if err := c.Delete(expired, "k"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Delete past its deadline = %v, want context.DeadlineExceeded", err)
+	}
+
+	after := serverStats(t, node.Addr)
+	for _, stat := range []string{"cmd_get", "cmd_set", "delete_misses", "delete_hits"} {
+		if before[stat] != after[stat] {
+			t.Errorf("memcached's %s went from %d to %d: an operation was sent", stat, before[stat], after[stat])
+		}
+	}
+	want := "gets=3 hits=0 misses=0 sets=1 deletes=1 round_trips=0 errors=4"
+	if got := c.Totals().String(); got != want {
+		t.Errorf("totals %s, want %s", got, want)
+	}
+}
+
+// serverStats returns memcached's own counters ("stats"), read on a
+// connection of the test's own.
+func serverStats(t *testing.T, addr string) map[string]int64 {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	fmt.Fprint(conn, "stats\r\n")
+	stats := make(map[string]int64)
+	r := bufio.NewReader(conn)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		fields := strings.Fields(line)
+		if len(fields) == 1 && fields[0] == "END" {
+			return stats
+		}
+		if len(fields) == 3 && fields[0] == "STAT" {
+			if n, err := strconv.ParseInt(fields[2], 10, 64); err == nil {
+				stats[fields[1]] = n
+			}
+		}
+	}
+}
