@@ -8,12 +8,10 @@ import (
 )
 
 // app holds what the handlers need.
-type app struct {
-	cfg config.Config
-}
+type app struct{}
 
 func newApp(ctx context.Context, cfg config.Config) (*app, error) {
-	return &app{cfg: cfg}, nil
+	return &app{}, nil
 }
 
 // Close releases what newApp acquired.

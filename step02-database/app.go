@@ -11,8 +11,7 @@ import (
 
 // app holds what the handlers need.
 type app struct {
-	cfg config.Config
-	db  *database.DB
+	db *database.DB
 }
 
 // newApp connects to the database and brings its schema up to date, so that
@@ -28,7 +27,7 @@ func newApp(ctx context.Context, cfg config.Config) (*app, error) {
 		return nil, err
 	}
 	slog.Info("database ready", "dialect", db.Dialect, "migrations_applied", applied)
-	return &app{cfg: cfg, db: db}, nil
+	return &app{db: db}, nil
 }
 
 // Close releases what newApp acquired.

@@ -17,7 +17,6 @@ var templates embed.FS
 
 // app holds what the handlers need.
 type app struct {
-	cfg           config.Config
 	db            *database.DB
 	tasks         taskStore
 	indexTemplate *template.Template
@@ -42,7 +41,6 @@ func newApp(ctx context.Context, cfg config.Config) (*app, error) {
 		return nil, err
 	}
 	return &app{
-		cfg:           cfg,
 		db:            db,
 		tasks:         &sqlTasks{db: db, queryDelay: cfg.TasksQueryDelay},
 		indexTemplate: indexTemplate,

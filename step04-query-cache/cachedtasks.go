@@ -32,7 +32,7 @@ func (c *cachedTasks) All(ctx context.Context) ([]Task, error) {
 	switch {
 	case err == nil:
 		var tasks []Task
-		if err := json.Unmarshal(data, &tasks); err == nil {
+		if err = json.Unmarshal(data, &tasks); err == nil {
 			return tasks, nil
 		}
 		slog.WarnContext(ctx, "cached task list unreadable, reading the database", "err", err)

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
@@ -120,4 +124,42 @@ func TestCacheOutageNeverBreaksThePage(t *testing.T) {
 	if got, want := panelCounts(t, body), "gets=1 hits=0 misses=0 sets=1 deletes=0 round_trips=0 errors=2"; got != want {
 		t.Errorf("with memcached down: %s, want %s", got, want)
 	}
+}
+
+func TestUnreadableCachedListIsLoggedAndReadFromTheDatabase(t *testing.T) {
+	logs := &lockedBuffer{}
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(logs, nil)))
+
+	srv, app := newTestServer(t, testenv.SQLiteURL(t))
+	addTask(t, srv.URL, "from the database")
+	if err := app.cache.Set(t.Context(), allTasksKey, []byte("not JSON"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get(t, srv.URL+"/"); code != http.StatusOK || !strings.Contains(body, "from the database") {
+		t.Fatalf("GET / with an unreadable cached list = %d:\n%s", code, body)
+	}
+	// The warning carries the decoding error, not a nil one.
+	if log := logs.String(); !strings.Contains(log, "cached task list unreadable") || !strings.Contains(log, "invalid character") {
+		t.Errorf("log does not explain why the cached list was not used:\n%s", log)
+	}
+}
+
+// lockedBuffer is a log destination that the server's goroutines and the
+// test may use at once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

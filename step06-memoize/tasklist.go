@@ -33,8 +33,14 @@ func (a *app) listTasks(w http.ResponseWriter, r *http.Request) {
 // addTask stores a new task, then redirects to the list (post/redirect/get),
 // so that reloading the page does not add the task twice.
 func (a *app) addTask(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
+	// Refuse a body declared too large unread (no "100 Continue" is sent);
+	// MaxBytesReader stops one of unknown length.
+	var err error = &http.MaxBytesError{Limit: maxFormBytes}
+	if r.ContentLength <= maxFormBytes {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		err = r.ParseForm()
+	}
+	if err != nil {
 		status := http.StatusBadRequest
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
 			status = http.StatusRequestEntityTooLarge
@@ -55,8 +61,7 @@ func (a *app) addTask(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
-// deleteTask removes a task and redirects to the list. A task that is
-// already gone is not an error; an id that is not a number is a 404.
+// deleteTask removes a task and redirects to the list; a non-numeric id is a 404.
 func (a *app) deleteTask(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {

@@ -61,8 +61,7 @@ func (s *sqlTasks) Add(ctx context.Context, name string) error {
 	return nil
 }
 
-// Delete removes a task; deleting one that does not exist is not an error,
-// so that a repeated click does no harm.
+// Delete removes a task. A task already gone is not an error: a repeated click does no harm.
 func (s *sqlTasks) Delete(ctx context.Context, id int64) error {
 	if _, err := s.db.ExecContext(ctx, "DELETE FROM tasks WHERE id = ?", id); err != nil {
 		return fmt.Errorf("delete task %d: %w", id, err)

@@ -18,7 +18,6 @@ var templates embed.FS
 
 // app holds what the handlers need.
 type app struct {
-	cfg           config.Config
 	db            *database.DB
 	cache         *cache.Client
 	tasks         taskStore
@@ -56,7 +55,6 @@ func newApp(ctx context.Context, cfg config.Config) (*app, error) {
 		return nil, err
 	}
 	return &app{
-		cfg:   cfg,
 		db:    db,
 		cache: cacheClient,
 		tasks: newCachedTasks(

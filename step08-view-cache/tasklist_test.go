@@ -6,7 +6,10 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
@@ -209,6 +212,58 @@ func TestOversizedFormIs413(t *testing.T) {
 	if got := storedNames(t, app); len(got) != 0 {
 		t.Errorf("stored %q", got)
 	}
+}
+
+// TestOversizedFormWithExpectContinueIs413 sends what curl sends for a large
+// form: "Expect: 100-continue" and the length, then waits. Every one of 16
+// callers at once must get its 413, and no byte of the body may be sent.
+func TestOversizedFormWithExpectContinueIs413(t *testing.T) {
+	srv, app := newTestServer(t, testenv.SQLiteURL(t))
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 10 * time.Second}}
+	const size = 5 << 20
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			body := &countingReader{r: strings.NewReader("name=" + strings.Repeat("x", size-5)), n: &sent}
+			req, err := http.NewRequest("POST", srv.URL+"/", body)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			req.ContentLength = size
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Expect", "100-continue")
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Errorf("5 MB form with Expect: 100-continue: %v, want a 413", err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Errorf("5 MB form with Expect: 100-continue: %s, want 413", resp.Status)
+			}
+		})
+	}
+	wg.Wait()
+	if n := sent.Load(); n != 0 {
+		t.Errorf("clients sent %d bytes of bodies the server refuses, want none", n)
+	}
+	if got := storedNames(t, app); len(got) != 0 {
+		t.Errorf("stored %q", got)
+	}
+}
+
+// countingReader counts the bytes read from r into n.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 func TestStylesheetIsServed(t *testing.T) {

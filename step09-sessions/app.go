@@ -20,7 +20,6 @@ var templates embed.FS
 
 // app holds what the handlers need.
 type app struct {
-	cfg           config.Config
 	db            *database.DB
 	cache         *cache.Client
 	tasks         taskStore
@@ -59,7 +58,6 @@ func newApp(ctx context.Context, cfg config.Config) (*app, error) {
 		return nil, err
 	}
 	a := &app{
-		cfg:   cfg,
 		db:    db,
 		cache: cacheClient,
 		tasks: newCachedTasks(
