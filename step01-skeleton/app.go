@@ -23,5 +23,9 @@ func (a *app) Close() error {
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
-	return logRequests(secureHeaders(mux))
+
+	// Middleware, innermost first: each line wraps the handler built so far.
+	var handler http.Handler = mux
+	handler = secureHeaders(handler)
+	return logRequests(handler)
 }

@@ -16,22 +16,30 @@ type app struct {
 
 // newApp connects to the database and brings its schema up to date, so that
 // a fresh checkout runs without a separate migration step.
-func newApp(ctx context.Context, cfg config.Config) (*app, error) {
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+func newApp(ctx context.Context, cfg config.Config) (_ *app, err error) {
+	a := &app{}
+	defer func() { // on failure, close whatever was opened
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.db, err = database.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	applied, err := database.Migrate(ctx, a.db)
 	if err != nil {
 		return nil, err
 	}
-	applied, err := database.Migrate(ctx, db)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	slog.Info("database ready", "dialect", db.Dialect, "migrations_applied", applied)
-	return &app{db: db}, nil
+	slog.Info("database ready", "dialect", a.db.Dialect, "migrations_applied", applied)
+	return a, nil
 }
 
-// Close releases what newApp acquired.
+// Close releases what newApp acquired; newApp also calls it, on failure,
+// with only part of the app built.
 func (a *app) Close() error {
+	if a.db == nil {
+		return nil
+	}
 	return a.db.Close()
 }
 
@@ -39,5 +47,9 @@ func (a *app) Close() error {
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
-	return logRequests(secureHeaders(mux))
+
+	// Middleware, innermost first: each line wraps the handler built so far.
+	var handler http.Handler = mux
+	handler = secureHeaders(handler)
+	return logRequests(handler)
 }

@@ -24,31 +24,34 @@ type app struct {
 
 // newApp connects to the database and brings its schema up to date, so that
 // a fresh checkout runs without a separate migration step.
-func newApp(ctx context.Context, cfg config.Config) (*app, error) {
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+func newApp(ctx context.Context, cfg config.Config) (_ *app, err error) {
+	a := &app{}
+	defer func() { // on failure, close whatever was opened
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.db, err = database.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	applied, err := database.Migrate(ctx, a.db)
 	if err != nil {
 		return nil, err
 	}
-	applied, err := database.Migrate(ctx, db)
-	if err != nil {
-		db.Close()
+	slog.Info("database ready", "dialect", a.db.Dialect, "migrations_applied", applied)
+	if a.indexTemplate, err = web.Templates(templates, "templates/index.html"); err != nil {
 		return nil, err
 	}
-	slog.Info("database ready", "dialect", db.Dialect, "migrations_applied", applied)
-	indexTemplate, err := web.Templates(templates, "templates/index.html")
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	return &app{
-		db:            db,
-		tasks:         &sqlTasks{db: db, queryDelay: cfg.TasksQueryDelay},
-		indexTemplate: indexTemplate,
-	}, nil
+	a.tasks = &sqlTasks{db: a.db, queryDelay: cfg.TasksQueryDelay}
+	return a, nil
 }
 
-// Close releases what newApp acquired.
+// Close releases what newApp acquired; newApp also calls it, on failure,
+// with only part of the app built.
 func (a *app) Close() error {
+	if a.db == nil {
+		return nil
+	}
 	return a.db.Close()
 }
 
@@ -61,8 +64,11 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /{id}/delete", a.deleteTask)
 	mux.Handle("GET /static/", web.Static())
 
+	// Middleware, innermost first: each line wraps the handler built so far.
+	var handler http.Handler = mux
 	// Refuse state-changing requests sent by other sites' pages (403): the
 	// browser's Sec-Fetch-Site and Origin headers say where a form came from.
-	csrf := http.NewCrossOriginProtection()
-	return logRequests(secureHeaders(csrf.Handler(mux)))
+	handler = http.NewCrossOriginProtection().Handler(handler)
+	handler = secureHeaders(handler)
+	return logRequests(handler)
 }

@@ -26,19 +26,20 @@ var databases = map[string]func(testing.TB) string{
 }
 
 // newTestServer serves the chapter's routes on a loopback port for the test,
-// with a real memcached under a key prefix of the test's own.
-func newTestServer(t testing.TB, databaseURL string) (*httptest.Server, *app) {
+// with a real memcached under a key prefix of the test's own. wrapStore
+// goes to newApp: it wraps the SQL task store, beneath the cache.
+func newTestServer(t testing.TB, databaseURL string, wrapStore ...func(taskStore) taskStore) (*httptest.Server, *app) {
 	t.Helper()
 	servers, prefix := testenv.Memcached(t)
 	return newTestServerEnv(t, map[string]string{
 		"DATABASE_URL":      databaseURL,
 		"MEMCACHED_SERVERS": strings.Join(servers, ","),
 		"CACHE_KEY_PREFIX":  prefix,
-	})
+	}, wrapStore...)
 }
 
 // newTestServerEnv starts the app with exactly the given settings.
-func newTestServerEnv(t testing.TB, env map[string]string) (*httptest.Server, *app) {
+func newTestServerEnv(t testing.TB, env map[string]string, wrapStore ...func(taskStore) taskStore) (*httptest.Server, *app) {
 	t.Helper()
 	cfg, err := config.Parse(func(name string) (string, bool) {
 		v, ok := env[name]
@@ -47,7 +48,7 @@ func newTestServerEnv(t testing.TB, env map[string]string) (*httptest.Server, *a
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := newApp(context.Background(), cfg)
+	app, err := newApp(t.Context(), cfg, wrapStore...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ type sqlTasks struct {
 }
 
 func (s *sqlTasks) All(ctx context.Context) ([]Task, error) {
-	if err := database.Wait(ctx, s.queryDelay); err != nil {
+	if err := database.SimulateSlowQuery(ctx, s.queryDelay); err != nil {
 		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, "SELECT id, name FROM tasks ORDER BY id")

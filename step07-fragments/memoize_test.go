@@ -14,14 +14,22 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
-// countingTasks counts the queries that reach the database.
+// countingTasks counts the queries that reach the database, each of which
+// it makes slower by delay. Its wrap goes to newApp.
 type countingTasks struct {
 	taskStore
+	delay   time.Duration
 	queries atomic.Int64
+}
+
+func (c *countingTasks) wrap(next taskStore) taskStore {
+	c.taskStore = next
+	return c
 }
 
 func (c *countingTasks) All(ctx context.Context) ([]Task, error) {
 	c.queries.Add(1)
+	time.Sleep(c.delay)
 	return c.taskStore.All(ctx)
 }
 
@@ -39,11 +47,10 @@ func memcachedClient(t *testing.T) *cache.Client {
 func TestColdCacheUnderLoadQueriesOnce(t *testing.T) {
 	for name, databaseURL := range databases {
 		t.Run(name, func(t *testing.T) {
-			srv, app := newTestServer(t, databaseURL(t))
-			addTask(t, srv.URL, "popular")
 			// A slow query keeps the first miss in flight while the others arrive.
-			counting := &countingTasks{taskStore: &sqlTasks{db: app.db, queryDelay: time.Second}}
-			app.tasks = newCachedTasks(counting, app.cache)
+			counting := &countingTasks{delay: time.Second}
+			srv, _ := newTestServer(t, databaseURL(t), counting.wrap)
+			addTask(t, srv.URL, "popular")
 
 			var wg sync.WaitGroup
 			failures := make(chan string, 50)

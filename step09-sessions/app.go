@@ -31,51 +31,52 @@ type app struct {
 
 // newApp connects to the database and brings its schema up to date, so that
 // a fresh checkout runs without a separate migration step.
-func newApp(ctx context.Context, cfg config.Config) (*app, error) {
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+// wrapStore, if given, wraps the SQL task store beneath the cache: tests
+// use it to count or hold the queries that reach the database.
+func newApp(ctx context.Context, cfg config.Config, wrapStore ...func(taskStore) taskStore) (_ *app, err error) {
+	a := &app{}
+	defer func() { // on failure, close whatever was opened
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.db, err = database.Open(ctx, cfg.DatabaseURL); err != nil {
+		return nil, err
+	}
+	applied, err := database.Migrate(ctx, a.db)
 	if err != nil {
 		return nil, err
 	}
-	applied, err := database.Migrate(ctx, db)
-	if err != nil {
-		db.Close()
+	slog.Info("database ready", "dialect", a.db.Dialect, "migrations_applied", applied)
+	if a.indexTemplate, err = web.Templates(templates, "templates/index.html"); err != nil {
 		return nil, err
 	}
-	slog.Info("database ready", "dialect", db.Dialect, "migrations_applied", applied)
-	indexTemplate, err := web.Templates(templates, "templates/index.html")
-	if err != nil {
-		db.Close()
+	if a.cache, err = cache.New(cfg); err != nil {
 		return nil, err
 	}
-	cacheClient, err := cache.New(cfg)
-	if err != nil {
-		db.Close()
+	var store taskStore = &sqlTasks{db: a.db, queryDelay: cfg.TasksQueryDelay}
+	for _, wrap := range wrapStore {
+		store = wrap(store)
+	}
+	a.tasks = newCachedTasks(store, a.cache)
+	if a.rows, err = newTaskRows(a.cache); err != nil {
 		return nil, err
 	}
-	rows, err := newTaskRows(cacheClient)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	a := &app{
-		db:    db,
-		cache: cacheClient,
-		tasks: newCachedTasks(
-			&sqlTasks{db: db, queryDelay: cfg.TasksQueryDelay},
-			cacheClient,
-		),
-		rows:          rows,
-		sessions:      newSessions(cacheClient, cfg),
-		indexTemplate: indexTemplate,
-	}
+	a.sessions = newSessions(a.cache, cfg)
 	// A page with a flash message belongs to one browser: never cached.
-	a.views = &viewCache{cache: cacheClient, skip: a.hasFlash}
+	a.views = &viewCache{cache: a.cache, skip: a.hasFlash}
 	return a, nil
 }
 
-// Close releases what newApp acquired.
+// Close releases what newApp acquired; newApp also calls it, on failure,
+// with only part of the app built.
 func (a *app) Close() error {
-	a.cache.Close()
+	if a.cache != nil {
+		a.cache.Close()
+	}
+	if a.db == nil {
+		return nil
+	}
 	return a.db.Close()
 }
 
@@ -88,10 +89,15 @@ func (a *app) routes() http.Handler {
 	mux.HandleFunc("POST /{id}/delete", a.deleteTask)
 	mux.Handle("GET /static/", web.Static())
 
+	// Middleware, innermost first: each line wraps the handler built so far.
+	var handler http.Handler = mux
 	// Refuse state-changing requests sent by other sites' pages (403): the
 	// browser's Sec-Fetch-Site and Origin headers say where a form came from.
-	csrf := http.NewCrossOriginProtection()
-	// Track counts each request's cache operations for the page's footer,
-	// the session store's included.
-	return logRequests(secureHeaders(a.cache.Track(a.sessions.LoadAndSave(csrf.Handler(mux)))))
+	handler = http.NewCrossOriginProtection().Handler(handler)
+	handler = a.sessions.LoadAndSave(handler)
+	// Count each request's cache operations for the page's footer, the
+	// session store's included.
+	handler = web.TrackCache(a.cache, handler)
+	handler = secureHeaders(handler)
+	return logRequests(handler)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
@@ -32,9 +33,8 @@ func getWithHeaders(t *testing.T, target string, header http.Header) (*http.Resp
 func TestWarmReloadIsOneGetAndNoQuery(t *testing.T) {
 	for name, databaseURL := range databases {
 		t.Run(name, func(t *testing.T) {
-			srv, app := newTestServer(t, databaseURL(t))
-			counting := &countingTasks{taskStore: &sqlTasks{db: app.db}}
-			app.tasks = newCachedTasks(counting, app.cache)
+			counting := &countingTasks{}
+			srv, _ := newTestServer(t, databaseURL(t), counting.wrap)
 			for n := range 20 {
 				addTask(t, srv.URL, fmt.Sprintf("task %d", n))
 			}
@@ -121,11 +121,12 @@ func TestOnlyPlainSuccessfulGetsAreCached(t *testing.T) {
 	if _, body := get(t, srv.URL+"/"); strings.Contains(body, "Please enter") {
 		t.Error("a GET served the 422 page")
 	}
-	// A failing database gives 503, which is not stored either.
-	app.cache.Delete(context.Background(), viewKey("/"))
+	// A failing database gives 503, which is not stored either. (Deleting a
+	// task that does not exist is a write: it makes the list and the page
+	// be built again.)
+	post(t, srv.URL+"/999/delete", nil, nil)
+	app.cache.Delete(t.Context(), viewKey("/"))
 	app.db.Close()
-	app.tasks = newCachedTasks(&sqlTasks{db: app.db}, app.cache)
-	app.cache.Set(context.Background(), "memo-version:"+allTasksName, []byte("fresh"), 0)
 	if code, _ := get(t, srv.URL+"/"); code != http.StatusServiceUnavailable {
 		t.Fatalf("with the database closed: %d, want 503", code)
 	}
@@ -137,15 +138,16 @@ func TestOnlyPlainSuccessfulGetsAreCached(t *testing.T) {
 func TestPageRenderedBeforeAWriteIsNotStoredAfterIt(t *testing.T) {
 	for name, databaseURL := range databases {
 		t.Run(name, func(t *testing.T) {
-			srv, app := newTestServer(t, databaseURL(t))
+			gate := &gatedTasks{}
+			srv, _ := newTestServer(t, databaseURL(t), gate.wrap)
 			addTask(t, srv.URL, "before")
 			get(t, srv.URL+"/") // warm: the next load must miss on purpose
-			app.cache.Delete(context.Background(), viewKey("/"))
-			app.cache.Set(context.Background(), "memo-version:"+allTasksName, []byte("v2"), 0)
+			// Deleting a task that does not exist is a write: the list and
+			// the page are built again by the next load.
+			post(t, srv.URL+"/999/delete", nil, nil)
 
 			// A reader renders the page from the old list...
-			slow := &blockingTasks{taskStore: &sqlTasks{db: app.db}, started: make(chan struct{}), release: make(chan struct{})}
-			app.tasks = newCachedTasks(slow, app.cache)
+			started, release := gate.holdNext()
 			done := make(chan string)
 			go func() {
 				resp, err := http.Get(srv.URL + "/")
@@ -157,11 +159,10 @@ func TestPageRenderedBeforeAWriteIsNotStoredAfterIt(t *testing.T) {
 				resp.Body.Close()
 				done <- string(body)
 			}()
-			<-slow.started
+			<-started
 			// ...while a writer adds a task and invalidates the page...
-			app.tasks = newCachedTasks(&sqlTasks{db: app.db}, app.cache)
 			addTask(t, srv.URL, "after")
-			close(slow.release)
+			close(release)
 			if old := <-done; strings.Contains(old, "after") {
 				t.Fatal("the slow reader saw the write; the test lost its point")
 			}
@@ -186,4 +187,39 @@ func FuzzViewKey(f *testing.F) {
 			t.Errorf("viewKey(%q) = %q is not a legal memcached key with a 100-byte prefix", path, key)
 		}
 	})
+}
+
+// gatedTasks can hold a query, once it has run, until the test lets it
+// return. Its wrap goes to newApp.
+type gatedTasks struct {
+	taskStore
+	mu               sync.Mutex
+	started, release chan struct{} // for the next query; nil: none held
+}
+
+func (g *gatedTasks) wrap(next taskStore) taskStore {
+	g.taskStore = next
+	return g
+}
+
+// holdNext arranges for the next query to be held: started is closed when
+// it has run, and it returns when the test closes release.
+func (g *gatedTasks) holdNext() (started, release chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.started, g.release = make(chan struct{}), make(chan struct{})
+	return g.started, g.release
+}
+
+func (g *gatedTasks) All(ctx context.Context) ([]Task, error) {
+	tasks, err := g.taskStore.All(ctx)
+	g.mu.Lock()
+	started, release := g.started, g.release
+	g.started, g.release = nil, nil
+	g.mu.Unlock()
+	if started != nil {
+		close(started)
+		<-release
+	}
+	return tasks, err
 }

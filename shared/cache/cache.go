@@ -65,22 +65,12 @@ func New(cfg config.Config) (*Client, error) {
 		slog.Warn("no MEMCACHED_SERVERS or MEMCACHIER_SERVERS: using an in-process cache; it is not shared between processes and is lost on restart")
 		return newClient(newMemoryStore(), KindInProcess, cfg.CacheKeyPrefix), nil
 	}
-	c, err := newMemcached(cfg, defaultRetryAfter)
+	s, err := newMemcachedStore(cfg)
 	if err != nil {
 		return nil, err
 	}
 	slog.Info("cache ready", "kind", KindMemcached, "servers", cfg.MemcachedServers,
 		"memcachier_auth", cfg.MemcachierUsername != "", "timeout", cfg.CacheTimeout)
-	return c, nil
-}
-
-// newMemcached is New for memcached, with the pause for failed servers as a
-// parameter, so that tests can outlast it.
-func newMemcached(cfg config.Config, retryAfter time.Duration) (*Client, error) {
-	s, err := newMemcachedStore(cfg, retryAfter)
-	if err != nil {
-		return nil, err
-	}
 	return newClient(s, KindMemcached, cfg.CacheKeyPrefix), nil
 }
 
@@ -233,13 +223,13 @@ func (c *Client) Delete(ctx context.Context, key string) error {
 
 // start says whether an operation on keys may begin: not when ctx is
 // already cancelled or past its deadline, not when the request already
-// waited on a failed server (see Track), and not for a key memcached would
+// waited on a failed server (see NewScope), and not for a key memcached would
 // refuse. Such an operation never leaves the process.
 func (c *Client) start(ctx context.Context, keys ...string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if p := PanelFrom(ctx); p != nil && p.failFast && p.failed.Load() {
+	if s := ScopeFrom(ctx); s != nil && s.failFast && s.failed.Load() {
 		return errGaveUp
 	}
 	for _, k := range keys {
@@ -251,15 +241,15 @@ func (c *Client) start(ctx context.Context, keys ...string) error {
 }
 
 // record counts an operation and its round trips in the totals and in the
-// request's stats, and notes on the request that a server failed it.
+// scope's stats, and notes on the scope that a server failed it.
 func (c *Client) record(ctx context.Context, err error, trips int64, count func(*Stats)) {
 	count(c.totals)
 	c.totals.RoundTrips.Add(trips)
-	if p := PanelFrom(ctx); p != nil {
-		count(p.Request)
-		p.Request.RoundTrips.Add(trips)
+	if s := ScopeFrom(ctx); s != nil {
+		count(&s.Stats)
+		s.Stats.RoundTrips.Add(trips)
 		if connectionFailed(err) {
-			p.failed.Store(true)
+			s.failed.Store(true)
 		}
 	}
 }
@@ -279,7 +269,7 @@ func validKey(key string) bool {
 	return true
 }
 
-// errGaveUp is the error of an operation not started because its request
+// errGaveUp is the error of an operation not started because its scope
 // already waited on a failed server.
 var errGaveUp = errors.New("not started: this request already waited on a failed memcached server")
 

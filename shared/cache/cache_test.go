@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -194,21 +192,22 @@ func TestUnreachableServerIsAnErrorWithinTheTimeout(t *testing.T) {
 	}
 }
 
-func TestTrackCountsPerRequest(t *testing.T) {
+func TestScopesCountTheirOwnOperations(t *testing.T) {
 	c := clients(t)[KindInProcess]
-	var panels []*Panel
-	h := c.Track(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.Get(r.Context(), "k")
-		c.Set(r.Context(), "k", []byte("v"), 0)
-		panels = append(panels, PanelFrom(r.Context()))
-	}))
+	var scopes []*Scope
 	for range 2 {
-		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+		ctx, s := c.NewScope(t.Context(), true)
+		c.Get(ctx, "k")
+		c.Set(ctx, "k", []byte("v"), 0)
+		scopes = append(scopes, s)
 	}
-	if got := panels[1].Request.String(); got != "gets=1 hits=1 misses=0 sets=1 deletes=0 round_trips=2 errors=0" {
-		t.Errorf("second request: %s", got)
+	if got := scopes[1].Stats.String(); got != "gets=1 hits=1 misses=0 sets=1 deletes=0 round_trips=2 errors=0" {
+		t.Errorf("second scope: %s", got)
 	}
-	if got := panels[1].Totals.String(); got != "gets=2 hits=1 misses=1 sets=2 deletes=0 round_trips=4 errors=0" {
+	if ScopeFrom(t.Context()) != nil {
+		t.Error("a context without a scope has one")
+	}
+	if got := c.Totals().String(); got != "gets=2 hits=1 misses=1 sets=2 deletes=0 round_trips=4 errors=0" {
 		t.Errorf("totals: %s", got)
 	}
 }

@@ -47,7 +47,7 @@ func newDrill(t *testing.T, retryAfter time.Duration) *drill {
 		d.nodes = append(d.nodes, n)
 		addrs = append(addrs, n.Addr)
 	}
-	c, err := newMemcached(config.Config{MemcachedServers: addrs, CacheTimeout: drillTimeout}, retryAfter)
+	c, err := New(config.Config{MemcachedServers: addrs, CacheTimeout: drillTimeout, CacheRetryAfter: retryAfter})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,11 @@ type memcachedStore struct {
 	servers *serverPool
 }
 
-func newMemcachedStore(cfg config.Config, retryAfter time.Duration) (*memcachedStore, error) {
+func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
+	retryAfter := cfg.CacheRetryAfter
+	if retryAfter <= 0 {
+		retryAfter = config.DefaultCacheRetryAfter
+	}
 	servers, err := newServerPool(cfg.MemcachedServers, retryAfter, func(one memcache.ServerSelector) *memcache.Client {
 		client := memcache.NewFromSelector(one)
 		client.Timeout = cfg.CacheTimeout

@@ -11,11 +11,6 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 )
 
-// defaultRetryAfter is how long a server that failed is left out before the
-// client tries it again. The Flask app's client used 30 s; a shorter pause
-// lets the workshop show the cache coming back within a reload or two.
-const defaultRetryAfter = 5 * time.Second
-
 var errServerDown = errors.New("memcached server left out after a failure; it is tried again shortly")
 
 // server is one memcached server with a client of its own, so that every
@@ -32,7 +27,8 @@ type server struct {
 // Flask app, where gomemcache's default (hash modulo the number of servers)
 // would move almost all of them.
 //
-// A server whose connection fails is left out for retryAfter, so a dead or
+// A server whose connection fails is left out for retryAfter
+// (CACHE_RETRY_AFTER), so a dead or
 // hung server costs the operations that were already waiting on it one
 // timeout, and later ones nothing. When the pause is over, a single
 // operation tries the server again while the others keep leaving it out:

@@ -3,7 +3,6 @@ package cache
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"sync/atomic"
 )
 
@@ -18,37 +17,33 @@ func (s *Stats) String() string {
 		s.RoundTrips.Load(), s.Errors.Load())
 }
 
-// Panel is what a page shows about the cache: this request's operations and
-// the totals since start. It is the workshop's stand-in for the MemCachier
-// dashboard that the original tutorial asks the reader to watch.
-type Panel struct {
-	Kind    string
-	Request *Stats
-	Totals  *Stats
+// Scope gathers the cache operations of one unit of work, such as a web
+// request: a client's operations under a context that carries the scope
+// are counted in its Stats as well as in the client's totals.
+type Scope struct {
+	Stats  Stats
+	Client *Client // whose operations these are
 
-	// failFast: once an operation of this request has waited on a server
-	// that failed, later ones are not started (see Client).
+	// With failFast, once an operation of the scope has waited on a server
+	// that failed, its later operations are not started.
 	failFast bool
 	failed   atomic.Bool
 }
 
-type panelKey struct{}
+type scopeKey struct{}
 
-// Track gives every request its own Stats, so that the page can show what
-// that request did to the cache. A GET or HEAD request, which changes
-// nothing, spends at most one CACHE_TIMEOUT on failed servers: after its
-// first failure its other cache operations are not started. Other methods
-// try every operation, since theirs include invalidations.
-func (c *Client) Track(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := &Panel{Kind: c.Kind, Request: new(Stats), Totals: c.totals,
-			failFast: r.Method == http.MethodGet || r.Method == http.MethodHead}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), panelKey{}, p)))
-	})
+// NewScope returns a copy of ctx that carries a new scope of c. With
+// failFast, the scope spends at most one CACHE_TIMEOUT on failed servers:
+// right for work that only reads, such as a GET request, whose cache
+// operations can all be skipped; wrong for work whose writes must reach
+// the cache (invalidations), which should try every operation.
+func (c *Client) NewScope(ctx context.Context, failFast bool) (context.Context, *Scope) {
+	s := &Scope{Client: c, failFast: failFast}
+	return context.WithValue(ctx, scopeKey{}, s), s
 }
 
-// PanelFrom returns the panel of a request tracked by Track, or nil.
-func PanelFrom(ctx context.Context) *Panel {
-	p, _ := ctx.Value(panelKey{}).(*Panel)
-	return p
+// ScopeFrom returns the scope that ctx carries, or nil.
+func ScopeFrom(ctx context.Context) *Scope {
+	s, _ := ctx.Value(scopeKey{}).(*Scope)
+	return s
 }

@@ -25,6 +25,12 @@ const DefaultDatabaseURL = "sqlite:instance/task_list.db"
 // most a few hundred milliseconds.
 const DefaultCacheTimeout = 250 * time.Millisecond
 
+// DefaultCacheRetryAfter is how long a memcached server that failed is left
+// out before it is tried again, when CACHE_RETRY_AFTER is not set. The Flask
+// app's client waited 30 s; a shorter pause lets the workshop show the cache
+// coming back within a reload or two.
+const DefaultCacheRetryAfter = 5 * time.Second
+
 // MaxKeyPrefix leaves 150 of memcached's 250 key bytes to the chapters' keys.
 const MaxKeyPrefix = 100
 
@@ -42,6 +48,7 @@ type Config struct {
 
 	CacheKeyPrefix  string
 	CacheTimeout    time.Duration
+	CacheRetryAfter time.Duration // how long a failed server is left out
 	TasksQueryDelay time.Duration
 
 	// SessionCookieSecure marks the session cookie (chapter 09) Secure, so
@@ -73,6 +80,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		MemcachierUsername: get("MEMCACHIER_USERNAME"),
 		MemcachierPassword: get("MEMCACHIER_PASSWORD"),
 		CacheTimeout:       DefaultCacheTimeout,
+		CacheRetryAfter:    DefaultCacheRetryAfter,
 	}
 
 	if c.Addr == "" {
@@ -88,10 +96,7 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	}
 
 	if c.DatabaseURL == "" {
-		c.DatabaseURL = DefaultDatabaseURL
-	}
-	if _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
-		return Config{}, fmt.Errorf("DATABASE_URL: %w", err)
+		c.DatabaseURL = DefaultDatabaseURL // checked when the database is opened
 	}
 
 	// MEMCACHED_SERVERS wins over MEMCACHIER_SERVERS when both are set.
@@ -118,6 +123,9 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if c.CacheTimeout == 0 {
 		return Config{}, errors.New("CACHE_TIMEOUT: must be greater than zero")
+	}
+	if c.CacheRetryAfter, err = duration(get, "CACHE_RETRY_AFTER", DefaultCacheRetryAfter); err != nil {
+		return Config{}, err
 	}
 	if c.TasksQueryDelay, err = duration(get, "TASKS_QUERY_DELAY", 0); err != nil {
 		return Config{}, err

@@ -15,8 +15,6 @@ import (
 	_ "github.com/go-sql-driver/mysql" // registers "mysql"
 	_ "github.com/mattn/go-sqlite3"    // registers "sqlite3"
 	"github.com/pressly/goose/v3"
-
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 )
 
 // PingTimeout bounds the first contact with the database at start-up.
@@ -25,19 +23,19 @@ const PingTimeout = 5 * time.Second
 // DB is a connection pool that remembers its dialect.
 type DB struct {
 	*sql.DB
-	Dialect string // config.MySQL or config.SQLite
+	Dialect string // MySQL or SQLite
 }
 
 // Open connects to the database of a DATABASE_URL and checks that it answers.
 // A SQLite file's folder is created if it does not exist yet.
 func Open(ctx context.Context, databaseURL string) (*DB, error) {
-	src, err := config.ParseDatabaseURL(databaseURL)
+	src, err := ParseURL(databaseURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	var db *sql.DB
 	switch src.Dialect {
-	case config.SQLite:
+	case SQLite:
 		if err := os.MkdirAll(filepath.Dir(src.DSN), 0o755); err != nil {
 			return nil, fmt.Errorf("create folder for %s: %w", src.DSN, err)
 		}
@@ -49,7 +47,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		}
 		db.SetMaxOpenConns(8)
 		db.SetMaxIdleConns(8)
-	case config.MySQL:
+	case MySQL:
 		db, err = sql.Open("mysql", src.DSN)
 		if err != nil {
 			return nil, err
@@ -78,7 +76,7 @@ var migrations embed.FS
 // database's dialect.
 func Migrator(db *DB) (*goose.Provider, error) {
 	dialect := goose.DialectSQLite3
-	if db.Dialect == config.MySQL {
+	if db.Dialect == MySQL {
 		dialect = goose.DialectMySQL
 	}
 	fsys, err := fs.Sub(migrations, "migrations/"+db.Dialect)
@@ -101,9 +99,9 @@ func Migrate(ctx context.Context, db *DB) (int, error) {
 	return len(results), nil
 }
 
-// Wait pauses for d, the simulated extra cost of a query (TASKS_QUERY_DELAY),
-// or until ctx is done.
-func Wait(ctx context.Context, d time.Duration) error {
+// SimulateSlowQuery pauses for d (TASKS_QUERY_DELAY), or until ctx is done:
+// the extra cost of a query that the workshop pretends is expensive.
+func SimulateSlowQuery(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}

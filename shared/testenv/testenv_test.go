@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-memcache-workshop/tasklist/shared/config"
+	"github.com/go-memcache-workshop/tasklist/shared/database"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
@@ -22,7 +22,7 @@ func TestMySQLGivesEachTestItsOwnDatabase(t *testing.T) {
 		t.Fatalf("two calls returned the same database %s", first)
 	}
 	for _, u := range []string{first, second} {
-		src, err := config.ParseDatabaseURL(u)
+		src, err := database.ParseURL(u)
 		if err != nil {
 			t.Fatalf("harness URL %q does not parse: %v", u, err)
 		}
@@ -47,7 +47,7 @@ func TestMySQLDatabaseIsDroppedAtCleanup(t *testing.T) {
 		databaseURL = testenv.MySQLURL(t)
 		name = databaseURL[strings.LastIndex(databaseURL, "/")+1:]
 	})
-	src, err := config.ParseDatabaseURL(databaseURL)
+	src, err := database.ParseURL(databaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}

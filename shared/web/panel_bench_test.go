@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/go-memcache-workshop/tasklist/shared/cache"
@@ -12,8 +10,7 @@ import (
 
 func BenchmarkPanel(b *testing.B) {
 	c, _ := cache.New(config.Config{})
-	var ctx context.Context
-	c.Track(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { ctx = r.Context() })).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	ctx, _ := c.NewScope(context.Background(), true)
 	b.ReportAllocs()
 	for b.Loop() {
 		Panel(ctx)

@@ -39,18 +39,31 @@ const (
 	PanelClose = `</footer>`
 )
 
-// Panel renders the cache panel of the request in ctx (PanelOpen through
-// PanelClose), or nothing when the app does not track cache activity.
-func Panel(ctx context.Context) []byte {
-	p := cache.PanelFrom(ctx)
-	if p == nil {
-		return nil
-	}
-	return appendPanel(make([]byte, 0, 1024), p)
+// TrackCache gives every request a cache scope of c, so that its page can
+// show what that request did to the cache. A GET or HEAD request changes
+// nothing, so its scope fails fast: once it has waited on a failed
+// memcached server, its other cache operations are skipped and the page
+// comes from the database. Other methods try every operation, since theirs
+// include invalidations.
+func TrackCache(c *cache.Client, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, _ := c.NewScope(r.Context(), r.Method == http.MethodGet || r.Method == http.MethodHead)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
-func cachePanel(p *cache.Panel) template.HTML {
-	return template.HTML(appendPanel(nil, p))
+// Panel renders the cache panel of the request in ctx (PanelOpen through
+// PanelClose), or nothing when the request is not tracked (TrackCache).
+func Panel(ctx context.Context) []byte {
+	s := cache.ScopeFrom(ctx)
+	if s == nil {
+		return nil
+	}
+	return appendPanel(make([]byte, 0, 1024), s)
+}
+
+func cachePanel(s *cache.Scope) template.HTML {
+	return template.HTML(appendPanel(nil, s))
 }
 
 // appendPanel writes the panel by hand rather than through a template: a
@@ -58,17 +71,17 @@ func cachePanel(p *cache.Panel) template.HTML {
 // execution cost more than the rest of the hit (16 µs and 167 allocations,
 // measured with BenchmarkPanel). Everything it writes is a constant or a
 // number, so nothing needs escaping.
-func appendPanel(b []byte, p *cache.Panel) []byte {
+func appendPanel(b []byte, s *cache.Scope) []byte {
 	b = append(b, PanelOpen...)
-	if p.Kind == cache.KindInProcess {
+	if s.Client.Kind == cache.KindInProcess {
 		b = append(b, "\n  <div class=\"alert warning\">No memcached configured: this app uses an in-process cache, lost on restart and not shared between processes. Set MEMCACHED_SERVERS to use memcached.</div>"...)
 	}
 	b = append(b, "\n  <div>cache ("...)
-	b = append(b, p.Kind...) // one of the package's constants
+	b = append(b, s.Client.Kind...) // one of the package's constants
 	b = append(b, "), this request: "...)
-	b = appendCounts(b, p.Request)
+	b = appendCounts(b, &s.Stats)
 	b = append(b, "</div>\n  <div>since start: "...)
-	b = appendCounts(b, p.Totals)
+	b = appendCounts(b, s.Client.Totals())
 	b = append(b, "</div>\n"...)
 	return append(b, PanelClose...)
 }
@@ -108,14 +121,14 @@ func Static() http.Handler {
 // template, and the request's cache activity when the app tracks it.
 type page struct {
 	Content any
-	Cache   *cache.Panel
+	Cache   *cache.Scope
 }
 
 // Render executes the template into a buffer first, so that a template error
 // becomes a clean 500 instead of half a page sent with a 200 status.
 func Render(w http.ResponseWriter, r *http.Request, t *template.Template, status int, data any) {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", page{Content: data, Cache: cache.PanelFrom(r.Context())}); err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout", page{Content: data, Cache: cache.ScopeFrom(r.Context())}); err != nil {
 		slog.ErrorContext(r.Context(), "render page", "path", r.URL.Path, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return

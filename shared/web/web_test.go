@@ -58,7 +58,7 @@ func TestPanelMatchesTheLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	var page, panel []byte
-	h := c.Track(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := TrackCache(c, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tmpl, err := Templates(fstest.MapFS{"p.html": {Data: []byte(`{{define "content"}}hi{{end}}`)}}, "p.html")
 		if err != nil {
 			t.Fatal(err)

@@ -35,7 +35,7 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 	_ "github.com/go-sql-driver/mysql"
 
-	"github.com/go-memcache-workshop/tasklist/shared/config"
+	"github.com/go-memcache-workshop/tasklist/shared/database"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
@@ -204,7 +204,7 @@ func measureChapter(ctx context.Context, admin *sql.DB, adminDSN, mcServers, bin
 	if err := waitHealthy(base); err != nil {
 		return row{}, nil, err
 	}
-	src, err := config.ParseDatabaseURL(databaseURL)
+	src, err := database.ParseURL(databaseURL)
 	if err != nil {
 		return row{}, nil, err
 	}

@@ -1,4 +1,4 @@
-package config
+package database
 
 import (
 	"errors"
@@ -10,26 +10,27 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
-// Database dialects.
+// Database dialects: the two kinds of DATABASE_URL, and the folders of
+// their migrations.
 const (
 	MySQL  = "mysql"
 	SQLite = "sqlite"
 )
 
-// DatabaseSource is a DATABASE_URL taken apart: which dialect, and the DSN
-// its database/sql driver expects.
-type DatabaseSource struct {
+// Source is a DATABASE_URL taken apart: which dialect, and the DSN its
+// database/sql driver expects.
+type Source struct {
 	Dialect string // MySQL or SQLite
 	DSN     string // for go-sql-driver/mysql, or the SQLite file path
 	Display string // the URL with its password hidden, fit for a log line
 }
 
-// ParseDatabaseURL accepts mysql://user:pass@host:port/db?params,
+// ParseURL accepts mysql://user:pass@host:port/db?params,
 // sqlite:relative/path.db and sqlite:///absolute/path.db.
-func ParseDatabaseURL(raw string) (DatabaseSource, error) {
+func ParseURL(raw string) (Source, error) {
 	scheme, rest, ok := strings.Cut(raw, ":")
 	if !ok {
-		return DatabaseSource{}, fmt.Errorf("%q has no scheme (want mysql:// or sqlite:)", raw)
+		return Source{}, fmt.Errorf("%q has no scheme (want mysql:// or sqlite:)", raw)
 	}
 	switch strings.ToLower(scheme) {
 	case "mysql":
@@ -40,19 +41,19 @@ func ParseDatabaseURL(raw string) (DatabaseSource, error) {
 			// sqlite:///abs/path.db: an empty host, then an absolute path.
 			path = strings.TrimPrefix(rest, "//")
 			if !strings.HasPrefix(path, "/") {
-				return DatabaseSource{}, fmt.Errorf("%q: write sqlite:relative/path.db or sqlite:///absolute/path.db", raw)
+				return Source{}, fmt.Errorf("%q: write sqlite:relative/path.db or sqlite:///absolute/path.db", raw)
 			}
 		}
 		if path == "" || strings.ContainsAny(path, "?#") {
-			return DatabaseSource{}, fmt.Errorf("%q: want a file path such as sqlite:instance/task_list.db", raw)
+			return Source{}, fmt.Errorf("%q: want a file path such as sqlite:instance/task_list.db", raw)
 		}
-		return DatabaseSource{Dialect: SQLite, DSN: path, Display: "sqlite:" + rest}, nil
+		return Source{Dialect: SQLite, DSN: path, Display: "sqlite:" + rest}, nil
 	default:
-		return DatabaseSource{}, fmt.Errorf("unknown scheme %q (want mysql:// or sqlite:)", scheme)
+		return Source{}, fmt.Errorf("unknown scheme %q (want mysql:// or sqlite:)", scheme)
 	}
 }
 
-func parseMySQLURL(raw string) (DatabaseSource, error) {
+func parseMySQLURL(raw string) (Source, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		// url.Error repeats the whole URL, password included: keep only the reason.
@@ -60,21 +61,21 @@ func parseMySQLURL(raw string) (DatabaseSource, error) {
 		if errors.As(err, &uerr) {
 			err = uerr.Err
 		}
-		return DatabaseSource{}, fmt.Errorf("not a valid mysql:// URL: %v", err)
+		return Source{}, fmt.Errorf("not a valid mysql:// URL: %v", err)
 	}
 	if u.Host == "" {
-		return DatabaseSource{}, errors.New("mysql:// URL has no host")
+		return Source{}, errors.New("mysql:// URL has no host")
 	}
 	dbName := strings.TrimPrefix(u.Path, "/")
 	if dbName == "" || strings.Contains(dbName, "/") {
-		return DatabaseSource{}, fmt.Errorf("mysql:// URL must name one database, as in mysql://user:pass@%s/task_list", u.Host)
+		return Source{}, fmt.Errorf("mysql:// URL must name one database, as in mysql://user:pass@%s/task_list", u.Host)
 	}
 
 	// Let the driver parse the query parameters (tls, timeout, …) so that an
 	// unknown or malformed one is reported the way the driver sees it.
 	cfg, err := mysql.ParseDSN("/?" + u.RawQuery)
 	if err != nil {
-		return DatabaseSource{}, fmt.Errorf("mysql:// URL parameters: %v", err)
+		return Source{}, fmt.Errorf("mysql:// URL parameters: %v", err)
 	}
 	cfg.User = u.User.Username()
 	cfg.Passwd, _ = u.User.Password()
@@ -86,5 +87,5 @@ func parseMySQLURL(raw string) (DatabaseSource, error) {
 	cfg.DBName = dbName
 	cfg.ParseTime = true // DATETIME columns scan into time.Time
 
-	return DatabaseSource{Dialect: MySQL, DSN: cfg.FormatDSN(), Display: u.Redacted()}, nil
+	return Source{Dialect: MySQL, DSN: cfg.FormatDSN(), Display: u.Redacted()}, nil
 }

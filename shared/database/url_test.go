@@ -1,0 +1,93 @@
+package database
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestParseURL(t *testing.T) {
+	for _, tc := range []struct {
+		url, dialect, dsn string
+	}{
+		{"sqlite:instance/task_list.db", SQLite, "instance/task_list.db"},
+		{"sqlite:///var/lib/tasks.db", SQLite, "/var/lib/tasks.db"},
+		{"mysql://u:p%40ss@db/tasks", MySQL, "u:p@ss@tcp(db:3306)/tasks?parseTime=true"},
+		{"mysql://u@127.0.0.1:3307/tasks?timeout=5s", MySQL, "u@tcp(127.0.0.1:3307)/tasks?parseTime=true&timeout=5s"},
+	} {
+		got, err := ParseURL(tc.url)
+		if err != nil {
+			t.Errorf("ParseURL(%q): %v", tc.url, err)
+			continue
+		}
+		if got.Dialect != tc.dialect || got.DSN != tc.dsn {
+			t.Errorf("ParseURL(%q) = %+v, want %s %q", tc.url, got, tc.dialect, tc.dsn)
+		}
+	}
+}
+
+func TestOpenNamesTheVariableOfABadURL(t *testing.T) {
+	for _, raw := range []string{"postgres://x/y", "mysql://u:p@db", "mysql://u:p@db:3306/x?tls=maybe"} {
+		_, err := Open(t.Context(), raw)
+		if err == nil || !strings.HasPrefix(err.Error(), "DATABASE_URL: ") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Open(%q) = %v, want one line starting with DATABASE_URL:", raw, err)
+		}
+	}
+}
+
+func TestDatabaseURLNeverShowsPassword(t *testing.T) {
+	src, err := ParseURL("mysql://u:hunter2@db/tasks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(src.Display, "hunter2") {
+		t.Errorf("Display = %q shows the password", src.Display)
+	}
+	_, err = ParseURL("mysql://u:hunter2@db:xx/tasks")
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("error %v shows the password", err)
+	}
+}
+
+// FuzzParseURL: whatever DATABASE_URL holds, parsing answers with a
+// usable source or a one-line error, and never shows the password.
+func FuzzParseURL(f *testing.F) {
+	for _, seed := range []string{
+		"sqlite:instance/task_list.db",
+		"sqlite:///abs/path.db",
+		"mysql://u:p@db:3306/tasks?tls=true&timeout=5s",
+		"mysql://u:p%40ss@[::1]:3306/tasks",
+		"mysql://:@/",
+		"postgres://x/y",
+		"sqlite://host/db",
+		"",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		src, err := ParseURL(raw)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error is not one line: %q", err)
+			}
+			return
+		}
+		if (src.Dialect != MySQL && src.Dialect != SQLite) || src.DSN == "" {
+			t.Errorf("ParseURL(%q) = %+v", raw, src)
+		}
+		if src.Dialect == MySQL {
+			// The password's place in Display holds the mask, whatever the
+			// password was (it may well also appear as the host or database).
+			u, _ := url.Parse(raw)
+			shown, err := url.Parse(src.Display)
+			if err != nil {
+				t.Fatalf("Display %q does not parse: %v", src.Display, err)
+			}
+			if _, hasPassword := u.User.Password(); hasPassword {
+				if pw, _ := shown.User.Password(); pw != "xxxxx" {
+					t.Errorf("Display %q shows the password", src.Display)
+				}
+			}
+		}
+	})
+}
