@@ -1,6 +1,7 @@
 // Command step07-fragments is the seventh chapter of the workshop: the
 // memoized query of chapter 06, plus every table row cached as rendered
-// HTML and fetched for the whole page in one round trip.
+// HTML and fetched for the whole page at once (one request per memcached
+// server).
 package main
 
 import (

@@ -41,16 +41,18 @@ func (r *taskRows) key(t Task) string {
 	return fmt.Sprintf("row:%s:%d:%s", r.version, t.ID, hex.EncodeToString(sum[:8]))
 }
 
-// load fetches the cached rows of all tasks in one round trip, as Rails'
+// load fetches the cached rows of all tasks with one GetMulti (a request to
+// each server that holds some of them, all sent at once), as Rails'
 // collection caching does, instead of one get per row.
 func (r *taskRows) load(ctx context.Context, tasks []Task) *cachedRows {
-	rows := &cachedRows{ctx: ctx, rows: r}
+	rows := &cachedRows{ctx: ctx, rows: r, keys: make(map[int64]string, len(tasks))}
 	if len(tasks) == 0 {
 		return rows
 	}
 	keys := make([]string, len(tasks))
 	for i, t := range tasks {
 		keys[i] = r.key(t)
+		rows.keys[t.ID] = keys[i]
 	}
 	found, err := r.cache.GetMulti(ctx, keys)
 	if err != nil {
@@ -66,8 +68,12 @@ func (r *taskRows) load(ctx context.Context, tasks []Task) *cachedRows {
 // does, so the cached part is a template of its own, rendered to a buffer
 // on a miss.
 type cachedRows struct {
+	// ctx is the request's, for the sets of rows rendered on a miss: a
+	// method called from a template cannot take one. A cachedRows lives
+	// for one page only.
 	ctx   context.Context
 	rows  *taskRows
+	keys  map[int64]string // each task's key, hashed once per page
 	found map[string][]byte
 }
 
@@ -75,7 +81,10 @@ type cachedRows struct {
 // rendered now and stored. The HTML is escaped before it is stored, so a
 // cached row is exactly as safe as a fresh one.
 func (c *cachedRows) Row(t Task) (template.HTML, error) {
-	key := c.rows.key(t)
+	key, ok := c.keys[t.ID]
+	if !ok {
+		key = c.rows.key(t)
+	}
 	if html, ok := c.found[key]; ok {
 		return template.HTML(html), nil
 	}

@@ -47,10 +47,14 @@ func viewKey(path string) string {
 // wrap serves next's 200 responses to GET and HEAD from the cache.
 func (v *viewCache) wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			next.ServeHTTP(w, r) // not a read: nothing to say about the cache
+			return
+		}
 		w.Header().Set("X-Cache", "MISS")
 		// A write can only invalidate keys it can name, and a visitor can
 		// invent endless query strings, so only the bare URL is cached.
-		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.URL.RawQuery != "" || v.skip(r) {
+		if r.URL.RawQuery != "" || v.skip(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

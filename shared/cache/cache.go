@@ -16,7 +16,7 @@ import (
 )
 
 // ErrMiss is returned by Get when the key is not in the cache.
-var ErrMiss = errors.New("cache miss")
+var ErrMiss = errors.New("cache: miss")
 
 // ErrNotStored is returned by Add when the key already holds a value, and by
 // CompareAndSwap when the key changed or vanished since it was read.

@@ -87,8 +87,10 @@ func slug(heading string) string {
 var fence = regexp.MustCompile("(?s)```(go|html)\n(.*?)```")
 
 // TestExcerptsMatchTheCode checks every ```go and ```html block of a
-// chapter's README: split at lines holding only "...", each part must stand,
-// line for line (indentation aside), in one of the chapter's files.
+// chapter's README: split at lines holding only "...", its parts must stand,
+// line for line (indentation aside), in one of the chapter's files, in the
+// block's order. (Matched one by one, anywhere, a part that is only "}"
+// would match any file.)
 func TestExcerptsMatchTheCode(t *testing.T) {
 	chapters, _ := filepath.Glob(filepath.Join(root, "step[0-9][0-9]-*"))
 	if len(chapters) == 0 {
@@ -110,10 +112,8 @@ func TestExcerptsMatchTheCode(t *testing.T) {
 			continue
 		}
 		for _, block := range fence.FindAllStringSubmatch(string(text), -1) {
-			for _, part := range parts(block[2]) {
-				if !foundIn(part, sources) {
-					t.Errorf("%s: this excerpt is not in the chapter's code:\n%s", readme, strings.Join(part, "\n"))
-				}
+			if !foundIn(parts(block[2]), sources) {
+				t.Errorf("%s: this excerpt is not in the chapter's code, in this order in one file:\n%s", readme, block[2])
 			}
 		}
 	}
@@ -152,19 +152,37 @@ func trimmed(text string) []string {
 	return lines
 }
 
-func foundIn(excerpt []string, sources [][]string) bool {
+// foundIn reports whether one of sources holds every part, in order.
+func foundIn(parts [][]string, sources [][]string) bool {
 	for _, src := range sources {
-	next:
-		for i := 0; i+len(excerpt) <= len(src); i++ {
-			for j, line := range excerpt {
-				if src[i+j] != line {
-					continue next
-				}
+		from, ok := 0, true
+		for _, part := range parts {
+			at := index(src[from:], part)
+			if at < 0 {
+				ok = false
+				break
 			}
+			from += at + len(part)
+		}
+		if ok {
 			return true
 		}
 	}
 	return false
+}
+
+// index returns where lines start in src, or -1.
+func index(src, lines []string) int {
+next:
+	for i := 0; i+len(lines) <= len(src); i++ {
+		for j, line := range lines {
+			if src[i+j] != line {
+				continue next
+			}
+		}
+		return i
+	}
+	return -1
 }
 
 // TestChapterREADMEsHaveOneShape checks the sections every chapter README has.

@@ -33,7 +33,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 )
 
-// The variables that configure the harness (shared/CONTRACT.md).
+// The variables that configure the harness.
 const (
 	EnvMySQLDSN           = "TEST_MYSQL_DSN"
 	EnvMemcachedServers   = "TEST_MEMCACHED_SERVERS"
@@ -87,7 +87,8 @@ func SQLiteURL(t testing.TB) string {
 }
 
 // MySQLURL returns the DATABASE_URL (mysql://…) of a new, empty database on a
-// real MySQL server. The database is dropped when the test ends.
+// real MySQL server, and of a user of its own. Both are dropped when the test
+// ends.
 func MySQLURL(t testing.TB) string {
 	t.Helper()
 	adminDSN := mysqlServer(t)
@@ -97,17 +98,18 @@ func MySQLURL(t testing.TB) string {
 		t.Fatalf("testenv: %v", err)
 	}
 	t.Cleanup(func() {
-		admin, err := sql.Open("mysql", adminDSN)
-		if err != nil {
+		if err := DropDatabase(context.Background(), adminDSN, name); err != nil {
 			t.Errorf("testenv: %v", err)
-			return
-		}
-		defer admin.Close()
-		if _, err := admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name); err != nil {
-			t.Errorf("testenv: drop database %s: %v", name, err)
 		}
 	})
 	return databaseURL
+}
+
+// MySQLAdminDSN returns the DSN of the MySQL server's administrator, the
+// user MySQLURL creates databases and users with.
+func MySQLAdminDSN(t testing.TB) string {
+	t.Helper()
+	return mysqlServer(t)
 }
 
 // Memcached returns the addresses of a real memcached and a key prefix no
@@ -202,23 +204,52 @@ func StartServers(ctx context.Context) (mysqlAdminDSN, memcachedServers string, 
 	return mysqlAdminDSN, memcachedServers, stop, nil
 }
 
-// CreateDatabase creates a database on the server of adminDSN and returns
-// its DATABASE_URL.
+// CreateDatabase creates a database on the server of adminDSN, and a user of
+// the same name, with a long random password, allowed to use only that
+// database; it returns the DATABASE_URL that logs in as that user. So an
+// app under test never holds the admin's credentials, and a test that looks
+// for the password in logs has one that cannot turn up by chance.
 func CreateDatabase(ctx context.Context, adminDSN, name string) (string, error) {
 	cfg, err := mysql.ParseDSN(adminDSN)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", EnvMySQLDSN, err)
 	}
+	secret := make([]byte, 16)
+	if _, err := rand.Read(secret); err != nil {
+		return "", err
+	}
+	password := hex.EncodeToString(secret)
 	admin, err := sql.Open("mysql", adminDSN)
 	if err != nil {
 		return "", err
 	}
 	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", fmt.Errorf("create database %s: %w", name, err)
+	for _, stmt := range []string{
+		"CREATE DATABASE " + name,
+		"CREATE USER '" + name + "'@'%' IDENTIFIED BY '" + password + "'",
+		"GRANT ALL PRIVILEGES ON " + name + ".* TO '" + name + "'@'%'",
+	} {
+		if _, err := admin.ExecContext(ctx, stmt); err != nil {
+			return "", fmt.Errorf("create database %s: %w", name, err)
+		}
 	}
-	u := url.URL{Scheme: "mysql", User: url.UserPassword(cfg.User, cfg.Passwd), Host: cfg.Addr, Path: "/" + name}
+	u := url.URL{Scheme: "mysql", User: url.UserPassword(name, password), Host: cfg.Addr, Path: "/" + name}
 	return u.String(), nil
+}
+
+// DropDatabase drops what CreateDatabase created.
+func DropDatabase(ctx context.Context, adminDSN, name string) error {
+	admin, err := sql.Open("mysql", adminDSN)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	for _, stmt := range []string{"DROP DATABASE IF EXISTS " + name, "DROP USER IF EXISTS '" + name + "'@'%'"} {
+		if _, err := admin.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("drop database %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // start runs a container once per test binary and returns its address.

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -40,30 +41,55 @@ func TestMySQLGivesEachTestItsOwnDatabase(t *testing.T) {
 	}
 }
 
-func TestMySQLDatabaseIsDroppedAtCleanup(t *testing.T) {
-	testenv.MySQLURL(t) // skips here, not in the subtest, when there is no server
+func TestMySQLDatabaseAndUserAreDroppedAtCleanup(t *testing.T) {
+	admin, err := sql.Open("mysql", testenv.MySQLAdminDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
 	var name, databaseURL string
 	t.Run("uses", func(t *testing.T) {
 		databaseURL = testenv.MySQLURL(t)
 		name = databaseURL[strings.LastIndex(databaseURL, "/")+1:]
+		src, err := database.ParseURL(databaseURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The test's own user, not the administrator, with a long password.
+		if u, _ := url.Parse(databaseURL); u.User.Username() != name || len(mustPassword(t, u)) < 32 {
+			t.Errorf("DATABASE_URL %s: want the user %s with a long password", u.Redacted(), name)
+		}
+		db, err := sql.Open("mysql", src.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.ExecContext(t.Context(), "CREATE TABLE t (id INT)"); err != nil {
+			t.Errorf("the test's user cannot use its database: %v", err)
+		}
 	})
-	src, err := database.ParseURL(databaseURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Connect without naming the dropped database.
-	db, err := sql.Open("mysql", strings.Replace(src.DSN, "/"+name, "/", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var n int
-	if err := db.QueryRow("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", name).Scan(&n); err != nil {
+	if err := admin.QueryRow("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", name).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
 		t.Errorf("database %s still exists after its test ended", name)
 	}
+	if err := admin.QueryRow("SELECT COUNT(*) FROM mysql.user WHERE user = ?", name).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("user %s still exists after its test ended", name)
+	}
+}
+
+func mustPassword(t *testing.T, u *url.URL) string {
+	t.Helper()
+	p, ok := u.User.Password()
+	if !ok {
+		t.Fatalf("%s has no password", u.Redacted())
+	}
+	return p
 }
 
 func TestMemcachedIsARealServer(t *testing.T) {

@@ -97,12 +97,6 @@ func run() error {
 		return err
 	}
 	defer stop()
-	admin, err := sql.Open("mysql", adminDSN)
-	if err != nil {
-		return err
-	}
-	defer admin.Close()
-
 	bin, err := os.MkdirTemp("", "bench-bin")
 	if err != nil {
 		return err
@@ -140,7 +134,7 @@ func run() error {
 		var page []byte
 		for _, step := range steps {
 			name := filepath.Base(step)
-			r, body, err := measureChapter(ctx, admin, adminDSN, mcServers, filepath.Join(bin, name), name, delay)
+			r, body, err := measureChapter(ctx, adminDSN, mcServers, filepath.Join(bin, name), name, delay)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -172,14 +166,20 @@ func run() error {
 }
 
 // measureChapter starts one chapter on its own database and drives it.
-func measureChapter(ctx context.Context, admin *sql.DB, adminDSN, mcServers, binary, name string, delay time.Duration) (row, []byte, error) {
+func measureChapter(ctx context.Context, adminDSN, mcServers, binary, name string, delay time.Duration) (row, []byte, error) {
 	dbName := fmt.Sprintf("bench_%s_%d", strings.ReplaceAll(name[:6], "-", ""), delay.Milliseconds())
-	admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+dbName)
+	if err := testenv.DropDatabase(ctx, adminDSN, dbName); err != nil {
+		return row{}, nil, fmt.Errorf("the previous run's database: %w", err)
+	}
 	databaseURL, err := testenv.CreateDatabase(ctx, adminDSN, dbName)
 	if err != nil {
 		return row{}, nil, err
 	}
-	defer admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+dbName)
+	defer func() {
+		if err := testenv.DropDatabase(ctx, adminDSN, dbName); err != nil {
+			log.Printf("%v (drop it by hand)", err)
+		}
+	}()
 
 	addr, err := freeAddr()
 	if err != nil {
@@ -243,7 +243,9 @@ func measureChapter(ctx context.Context, admin *sql.DB, adminDSN, mcServers, bin
 	if rtAfter, own := roundTrips(body); r.reqs > 0 && rtAfter >= 0 {
 		r.roundTripsPerReq = float64(rtAfter-own-rtBefore) / float64(r.reqs)
 	}
-	r.queriesPerReq = float64(selectsAfter-selectsBefore) / float64(r.reqs)
+	if r.reqs > 0 {
+		r.queriesPerReq = float64(selectsAfter-selectsBefore) / float64(r.reqs)
+	}
 	return r, body, nil
 }
 
