@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -104,12 +103,12 @@ func TestInProcessCacheWhenNoServerIsConfigured(t *testing.T) {
 }
 
 func TestCacheOutageNeverBreaksThePage(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadAddr := ln.Addr().String()
-	ln.Close() // nothing answers there
+	// A server of its own, frozen: it accepts connections and never answers.
+	// (A closed port can be taken by another test's server meanwhile.)
+	node := testenv.OwnMemcached(t)
+	node.Freeze(t)
+	defer node.Thaw(t)
+	deadAddr := node.Addr
 	srv, _ := newTestServerEnv(t, map[string]string{
 		"DATABASE_URL":      testenv.SQLiteURL(t),
 		"MEMCACHED_SERVERS": deadAddr,

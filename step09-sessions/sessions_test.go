@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -172,12 +171,10 @@ func TestSessionCookie(t *testing.T) {
 }
 
 func TestMemcachedOutageLosesFlashesNotPages(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := ln.Addr().String()
-	ln.Close()
+	node := testenv.OwnMemcached(t)
+	node.Freeze(t) // it accepts connections and never answers
+	defer node.Thaw(t)
+	dead := node.Addr
 	srv, app := newTestServerEnv(t, map[string]string{"DATABASE_URL": testenv.SQLiteURL(t), "MEMCACHED_SERVERS": dead})
 	alice := browser(t)
 	resp, err := alice.PostForm(srv.URL+"/", url.Values{"name": {"written anyway"}})

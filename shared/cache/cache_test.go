@@ -173,19 +173,25 @@ func TestBadKeysAndBigValuesAreErrorsNotPanics(t *testing.T) {
 	}
 }
 
-func TestUnreachableServerIsAnErrorWithinTheTimeout(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func TestFrozenServerIsAnErrorWithinTheTimeout(t *testing.T) {
+	node := testenv.OwnMemcached(t)
+	const timeout = 300 * time.Millisecond
+	c, err := New(config.Config{MemcachedServers: []string{node.Addr}, CacheTimeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
-	c, err := New(config.Config{MemcachedServers: []string{addr}, CacheTimeout: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
+	defer c.Close()
+	node.Freeze(t)
+	defer node.Thaw(t)
+	start := time.Now()
+	_, err = c.Get(t.Context(), "k")
+	waited := time.Since(start)
+	if err == nil || errors.Is(err, ErrMiss) {
+		t.Fatalf("Get from a frozen server = %v, want an error", err)
 	}
-	if _, err := c.Get(context.Background(), "k"); err == nil || errors.Is(err, ErrMiss) {
-		t.Fatalf("Get from a closed port = %v, want an error", err)
+	// It waited for the timeout, and not much longer (a loose bound).
+	if waited < timeout || waited > timeout+2*time.Second {
+		t.Errorf("Get from a frozen server returned after %v, want about %v", waited, timeout)
 	}
 	if c.Totals().Errors.Load() != 1 {
 		t.Errorf("errors counted: %d", c.Totals().Errors.Load())
