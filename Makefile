@@ -7,7 +7,7 @@ TO   ?= 09
 
 chapter = $(firstword $(wildcard step$(1)-*) $(1))
 
-.PHONY: help run test test-step diff bench images
+.PHONY: help run test test-step diff bench images mc
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,3 +29,6 @@ bench: ## measure every chapter against the limit (Docker); writes bench-results
 
 images: ## build the MariaDB and memcached test images from Debian packages (no registry needed)
 	bash .ci/images/build.sh
+
+mc: ## look into memcached (MEMCACHED_SERVERS, else 127.0.0.1:11211): make mc ARGS='keys workshop:'
+	@go run ./shared/cmd/mc $(ARGS)
