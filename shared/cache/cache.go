@@ -81,6 +81,9 @@ func newClient(s store, kind, prefix string) *Client {
 // Totals returns the counts since the client was built.
 func (c *Client) Totals() *Stats { return c.totals }
 
+// Prefix returns what the client puts before every key (CACHE_KEY_PREFIX).
+func (c *Client) Prefix() string { return c.prefix }
+
 // Close closes idle connections.
 func (c *Client) Close() error { return c.store.close() }
 
@@ -94,16 +97,26 @@ func (c *Client) Get(ctx context.Context, key string) ([]byte, error) {
 func (c *Client) GetCAS(ctx context.Context, key string) ([]byte, uint64, error) {
 	var value []byte
 	var token uint64
+	began := time.Now()
 	err := c.start(ctx, key)
 	if err == nil {
 		value, token, err = c.store.get(c.prefix + key)
 	}
-	c.record(ctx, err, roundTrips(err), func(s *Stats) {
+	op := Op{Name: "get", Key: key, Keys: 1, Result: "hit", Took: time.Since(began)}
+	switch {
+	case err == nil:
+		op.Hits = 1
+	case errors.Is(err, ErrMiss):
+		op.Result = "miss"
+	default:
+		op.Result = "error"
+	}
+	c.record(ctx, err, roundTrips(err), op, func(s *Stats) {
 		s.Gets.Add(1)
-		switch {
-		case err == nil:
+		switch op.Result {
+		case "hit":
 			s.Hits.Add(1)
-		case errors.Is(err, ErrMiss):
+		case "miss":
 			s.Misses.Add(1)
 		default:
 			s.Errors.Add(1)
@@ -121,6 +134,7 @@ func (c *Client) GetCAS(ctx context.Context, key string) ([]byte, uint64, error)
 func (c *Client) GetMulti(ctx context.Context, keys []string) (map[string][]byte, error) {
 	var found map[string][]byte
 	var servers int
+	began := time.Now()
 	err := c.start(ctx, keys...)
 	if err == nil {
 		prefixed := make([]string, len(keys))
@@ -135,7 +149,14 @@ func (c *Client) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 			values[k] = v
 		}
 	}
-	c.record(ctx, err, int64(servers), func(s *Stats) {
+	op := Op{Name: "get_multi", Keys: len(keys), Hits: len(values), Result: "found", Took: time.Since(began)}
+	if len(keys) > 0 {
+		op.Key = keys[0]
+	}
+	if err != nil {
+		op.Result = "error"
+	}
+	c.record(ctx, err, int64(servers), op, func(s *Stats) {
 		s.Gets.Add(int64(len(keys)))
 		s.Hits.Add(int64(len(values)))
 		if err != nil {
@@ -152,11 +173,12 @@ func (c *Client) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 
 // Set stores value under key for ttl (0: until evicted).
 func (c *Client) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	began := time.Now()
 	err := c.start(ctx, key)
 	if err == nil {
 		err = c.store.set(c.prefix+key, value, ttl)
 	}
-	c.record(ctx, err, roundTrips(err), func(s *Stats) {
+	c.record(ctx, err, roundTrips(err), Op{Name: "set", Key: key, Keys: 1, Result: result(err, "stored"), Took: time.Since(began)}, func(s *Stats) {
 		s.Sets.Add(1)
 		if err != nil {
 			s.Errors.Add(1)
@@ -171,27 +193,33 @@ func (c *Client) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 // Add stores value under key only if the key holds nothing yet; otherwise it
 // returns ErrNotStored. Two callers racing to create a key agree on one value.
 func (c *Client) Add(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	began := time.Now()
 	err := c.start(ctx, key)
 	if err == nil {
 		err = c.store.add(c.prefix+key, value, ttl)
 	}
-	return c.recordConditional(ctx, "add", key, err)
+	return c.recordConditional(ctx, "add", key, began, err)
 }
 
 // CompareAndSwap stores value under key only if the key still holds what
 // GetCAS returned with token; otherwise it returns ErrNotStored.
 func (c *Client) CompareAndSwap(ctx context.Context, key string, value []byte, ttl time.Duration, token uint64) error {
+	began := time.Now()
 	err := c.start(ctx, key)
 	if err == nil {
 		err = c.store.cas(c.prefix+key, value, ttl, token)
 	}
-	return c.recordConditional(ctx, "cas", key, err)
+	return c.recordConditional(ctx, "cas", key, began, err)
 }
 
 // recordConditional counts an Add or CompareAndSwap, for which "not
 // stored" is an answer, not an error.
-func (c *Client) recordConditional(ctx context.Context, op, key string, err error) error {
-	c.record(ctx, err, roundTrips(err), func(s *Stats) {
+func (c *Client) recordConditional(ctx context.Context, op, key string, began time.Time, err error) error {
+	traced := Op{Name: op, Key: key, Keys: 1, Result: result(err, "stored"), Took: time.Since(began)}
+	if errors.Is(err, ErrNotStored) {
+		traced.Result = "not stored"
+	}
+	c.record(ctx, err, roundTrips(err), traced, func(s *Stats) {
 		s.Sets.Add(1)
 		if err != nil && !errors.Is(err, ErrNotStored) {
 			s.Errors.Add(1)
@@ -205,11 +233,12 @@ func (c *Client) recordConditional(ctx context.Context, op, key string, err erro
 
 // Delete removes key; a key that is not there is not an error.
 func (c *Client) Delete(ctx context.Context, key string) error {
+	began := time.Now()
 	err := c.start(ctx, key)
 	if err == nil {
 		err = c.store.delete(c.prefix + key)
 	}
-	c.record(ctx, err, roundTrips(err), func(s *Stats) {
+	c.record(ctx, err, roundTrips(err), Op{Name: "delete", Key: key, Keys: 1, Result: result(err, "deleted"), Took: time.Since(began)}, func(s *Stats) {
 		s.Deletes.Add(1)
 		if err != nil {
 			s.Errors.Add(1)
@@ -241,13 +270,15 @@ func (c *Client) start(ctx context.Context, keys ...string) error {
 }
 
 // record counts an operation and its round trips in the totals and in the
-// scope's stats, and notes on the scope that a server failed it.
-func (c *Client) record(ctx context.Context, err error, trips int64, count func(*Stats)) {
+// scope's stats, adds it to the scope's trace, and notes on the scope that a
+// server failed it.
+func (c *Client) record(ctx context.Context, err error, trips int64, op Op, count func(*Stats)) {
 	count(c.totals)
 	c.totals.RoundTrips.Add(trips)
 	if s := ScopeFrom(ctx); s != nil {
 		count(&s.Stats)
 		s.Stats.RoundTrips.Add(trips)
+		s.add(op)
 		if connectionFailed(err) {
 			s.failed.Store(true)
 		}
@@ -272,6 +303,14 @@ func validKey(key string) bool {
 // errGaveUp is the error of an operation not started because its scope
 // already waited on a failed server.
 var errGaveUp = errors.New("not started: this request already waited on a failed memcached server")
+
+// result is ok for an operation that succeeded, "error" otherwise.
+func result(err error, ok string) string {
+	if err != nil {
+		return "error"
+	}
+	return ok
+}
 
 // roundTrips is 1 for an operation that ended with err, unless it never
 // left the process.

@@ -3,7 +3,9 @@ package cache
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Stats counts cache operations. The zero value is ready to use.
@@ -28,6 +30,36 @@ type Scope struct {
 	// that failed, its later operations are not started.
 	failFast bool
 	failed   atomic.Bool
+
+	mu    sync.Mutex
+	ops   []Op
+	first [8]Op // room for a page's usual operations without allocating
+}
+
+// Op is one operation of a scope, for a trace of what a request did.
+type Op struct {
+	Name   string // get, get_multi, set, add, cas, delete
+	Key    string // without the prefix; a multi-get's first key
+	Keys   int    // how many keys a multi-get asked for (1 otherwise)
+	Hits   int    // how many of them it found
+	Result string // hit, miss, stored, not stored, deleted, error
+	Took   time.Duration
+}
+
+// Ops returns the scope's operations so far, in the order they ended.
+func (s *Scope) Ops() []Op {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ops
+}
+
+func (s *Scope) add(op Op) {
+	s.mu.Lock()
+	if s.ops == nil {
+		s.ops = s.first[:0]
+	}
+	s.ops = append(s.ops, op)
+	s.mu.Unlock()
 }
 
 type scopeKey struct{}

@@ -76,3 +76,40 @@ func TestPanelMatchesTheLayout(t *testing.T) {
 		t.Errorf("the page's panel differs from Panel's:\n%s\n---\n%s", page, panel)
 	}
 }
+
+func TestPanelTracesTheRequestsOperations(t *testing.T) {
+	c, err := cache.New(config.Config{CacheKeyPrefix: "app:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := c.NewScope(t.Context(), true)
+	c.Get(ctx, "view/<x>")
+	c.Set(ctx, "view/<x>", []byte("page"), 0)
+	c.Add(ctx, "view/<x>", []byte("page"), 0)
+	c.GetMulti(ctx, []string{"a", "view/<x>", "c"})
+	c.Delete(ctx, "a")
+	panel := string(Panel(ctx))
+	var lines []string
+	for _, l := range strings.Split(panel, "\n") {
+		if strings.Contains(l, "<li>") {
+			// Drop the duration, which varies.
+			lines = append(lines, strings.TrimSpace(l[:strings.LastIndex(l, ", ")]))
+		}
+	}
+	want := []string{
+		"<li>get <code>view/&lt;x&gt;</code> miss",
+		"<li>set <code>view/&lt;x&gt;</code> stored",
+		"<li>add <code>view/&lt;x&gt;</code> not stored",
+		"<li>get_multi <code>a</code> and 2 more: 1 of 3 hit",
+		"<li>delete <code>a</code> deleted",
+	}
+	if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+		t.Errorf("trace:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(panel, "keys shown without the prefix <code>app:</code>") {
+		t.Errorf("the panel does not show the prefix once:\n%s", panel)
+	}
+	if strings.Contains(panel, "<x>") {
+		t.Error("a key is not escaped")
+	}
+}
