@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -37,7 +36,7 @@ func BenchmarkListPage(b *testing.B) {
 	}
 	defer slog.SetDefault(slog.Default())
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil))) // the request log still runs
-	app, err := newApp(context.Background(), cfg)
+	app, err := newApp(b.Context(), cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

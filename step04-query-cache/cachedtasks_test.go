@@ -36,12 +36,12 @@ func TestFirstLoadMissesAndSetsThenReloadHits(t *testing.T) {
 			srv, _ := newTestServer(t, databaseURL(t))
 			addTask(t, srv.URL, "cache me")
 
-			_, body := get(t, srv.URL+"/")
+			_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 			if got, want := panelCounts(t, body), "gets=1 hits=0 misses=1 sets=1 deletes=0 round_trips=2 errors=0"; got != want {
 				t.Errorf("first load: %s, want %s", got, want)
 			}
 			for range 2 {
-				_, body = get(t, srv.URL+"/")
+				_, _, body = request(t, "GET", srv.URL+"/", nil, nil)
 				if got, want := panelCounts(t, body), "gets=1 hits=1 misses=0 sets=0 deletes=0 round_trips=1 errors=0"; got != want {
 					t.Errorf("reload: %s, want %s", got, want)
 				}
@@ -73,8 +73,8 @@ func TestListIsStaleAfterAdd(t *testing.T) {
 func TestInProcessCacheWhenNoServerIsConfigured(t *testing.T) {
 	srv, _ := newTestServerEnv(t, map[string]string{"DATABASE_URL": testenv.SQLiteURL(t)})
 	addTask(t, srv.URL, "no memcached here")
-	get(t, srv.URL+"/")
-	_, body := get(t, srv.URL+"/")
+	request(t, "GET", srv.URL+"/", nil, nil)
+	_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 	if !strings.Contains(body, "No memcached configured") || !strings.Contains(body, "no memcached here") {
 		t.Errorf("page lacks the in-process note or the task:\n%s", body)
 	}
@@ -97,7 +97,7 @@ func TestCacheOutageNeverBreaksThePage(t *testing.T) {
 	addTask(t, srv.URL, "still here")
 	// The first failure leaves the server out for a while: the set that
 	// follows fails at once, without a round trip.
-	code, body := get(t, srv.URL+"/")
+	code, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 	if code != http.StatusOK || !strings.Contains(body, "still here") {
 		t.Fatalf("GET / with memcached down = %d:\n%s", code, body)
 	}
@@ -116,7 +116,7 @@ func TestUnreadableCachedListIsLoggedAndReadFromTheDatabase(t *testing.T) {
 	if err := app.cache.Set(t.Context(), allTasksKey, []byte("not JSON"), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if code, body := get(t, srv.URL+"/"); code != http.StatusOK || !strings.Contains(body, "from the database") {
+	if code, _, body := request(t, "GET", srv.URL+"/", nil, nil); code != http.StatusOK || !strings.Contains(body, "from the database") {
 		t.Fatalf("GET / with an unreadable cached list = %d:\n%s", code, body)
 	}
 	// The warning carries the decoding error, not a nil one.

@@ -37,12 +37,12 @@ func TestFirstLoadMissesAndSetsThenReloadHits(t *testing.T) {
 			srv, _ := newTestServer(t, databaseURL(t))
 			addTask(t, srv.URL, "cache me")
 
-			_, body := get(t, srv.URL+"/")
+			_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 			if got, want := panelCounts(t, body), "gets=1 hits=0 misses=1 sets=1 deletes=0 round_trips=2 errors=0"; got != want {
 				t.Errorf("first load: %s, want %s", got, want)
 			}
 			for range 2 {
-				_, body = get(t, srv.URL+"/")
+				_, _, body = request(t, "GET", srv.URL+"/", nil, nil)
 				if got, want := panelCounts(t, body), "gets=1 hits=1 misses=0 sets=0 deletes=0 round_trips=1 errors=0"; got != want {
 					t.Errorf("reload: %s, want %s", got, want)
 				}
@@ -65,11 +65,11 @@ func TestListIsFreshAfterAddAndDelete(t *testing.T) {
 
 			// The add deletes the cached list: one delete on the POST, then a
 			// miss and a set on the next page.
-			resp, _ := post(t, srv.URL+"/", url.Values{"name": {"second"}}, nil)
-			if resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("add: %s", resp.Status)
+			code, _, _ := postForm(t, srv.URL+"/", url.Values{"name": {"second"}}, nil)
+			if code != http.StatusSeeOther {
+				t.Fatalf("add: %d", code)
 			}
-			_, body := get(t, srv.URL+"/")
+			_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 			if got := listedNames(t, srv.URL); strings.Join(got, "|") != "first|second" {
 				t.Errorf("after add listed %q, want [first second]", got)
 			}
@@ -81,7 +81,7 @@ func TestListIsFreshAfterAddAndDelete(t *testing.T) {
 			if err := app.db.QueryRow("SELECT id FROM tasks WHERE name = 'first'").Scan(&id); err != nil {
 				t.Fatal(err)
 			}
-			post(t, srv.URL+"/"+id+"/delete", nil, nil)
+			postForm(t, srv.URL+"/"+id+"/delete", nil, nil)
 			if got := listedNames(t, srv.URL); strings.Join(got, "|") != "second" {
 				t.Errorf("after delete listed %q, want [second]", got)
 			}
@@ -92,8 +92,8 @@ func TestListIsFreshAfterAddAndDelete(t *testing.T) {
 func TestInProcessCacheWhenNoServerIsConfigured(t *testing.T) {
 	srv, _ := newTestServerEnv(t, map[string]string{"DATABASE_URL": testenv.SQLiteURL(t)})
 	addTask(t, srv.URL, "no memcached here")
-	get(t, srv.URL+"/")
-	_, body := get(t, srv.URL+"/")
+	request(t, "GET", srv.URL+"/", nil, nil)
+	_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 	if !strings.Contains(body, "No memcached configured") || !strings.Contains(body, "no memcached here") {
 		t.Errorf("page lacks the in-process note or the task:\n%s", body)
 	}
@@ -116,7 +116,7 @@ func TestCacheOutageNeverBreaksThePage(t *testing.T) {
 	addTask(t, srv.URL, "still here")
 	// The add already found the server dead, so it is left out for a
 	// while: every operation of the page fails at once, without a round trip.
-	code, body := get(t, srv.URL+"/")
+	code, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 	if code != http.StatusOK || !strings.Contains(body, "still here") {
 		t.Fatalf("GET / with memcached down = %d:\n%s", code, body)
 	}
@@ -135,7 +135,7 @@ func TestUnreadableCachedListIsLoggedAndReadFromTheDatabase(t *testing.T) {
 	if err := app.cache.Set(t.Context(), allTasksKey, []byte("not JSON"), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	if code, body := get(t, srv.URL+"/"); code != http.StatusOK || !strings.Contains(body, "from the database") {
+	if code, _, body := request(t, "GET", srv.URL+"/", nil, nil); code != http.StatusOK || !strings.Contains(body, "from the database") {
 		t.Fatalf("GET / with an unreadable cached list = %d:\n%s", code, body)
 	}
 	// The warning carries the decoding error, not a nil one.

@@ -22,8 +22,8 @@ func TestWarmReloadIsTwoRoundTripsWhateverTheNumberOfTasks(t *testing.T) {
 				if n != 1 && n != 40 {
 					continue
 				}
-				get(t, srv.URL+"/") // renders and stores what is missing
-				_, body := get(t, srv.URL+"/")
+				request(t, "GET", srv.URL+"/", nil, nil) // renders and stores what is missing
+				_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 				want := fmt.Sprintf("gets=%d hits=%d misses=0 sets=0 deletes=0 round_trips=2 errors=0", n+2, n+2)
 				if got := panelCounts(t, body); got != want {
 					t.Errorf("%d tasks, warm: %s, want %s", n, got, want)
@@ -50,7 +50,7 @@ func TestReusedIDNeverShowsTheDeletedTask(t *testing.T) {
 	if err := app.db.QueryRow("SELECT id FROM tasks WHERE name = 'doomed'").Scan(&doomedID); err != nil {
 		t.Fatal(err)
 	}
-	post(t, fmt.Sprintf("%s/%d/delete", srv.URL, doomedID), nil, nil)
+	postForm(t, fmt.Sprintf("%s/%d/delete", srv.URL, doomedID), nil, nil)
 	addTask(t, srv.URL, "newcomer")
 
 	var newID int64
@@ -75,7 +75,7 @@ func TestHTMLInNamesStaysEscapedThroughTheCache(t *testing.T) {
 	evil := `<script>alert("x")</script><img src=x onerror=alert(1)>`
 	addTask(t, srv.URL, evil)
 	for _, load := range []string{"cold", "warm"} {
-		code, body := get(t, srv.URL+"/")
+		code, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 		if code != http.StatusOK || strings.Contains(body, "<script>") || strings.Contains(body, "<img") {
 			t.Errorf("%s page carries live HTML from a task name:\n%s", load, body)
 		}
@@ -95,7 +95,7 @@ func TestHTMLInNamesStaysEscapedThroughTheCache(t *testing.T) {
 }
 
 // rawGet reads a key straight from memcached, as a person would with telnet.
-func rawGet(t *testing.T, server, key string) string {
+func rawGet(t testing.TB, server, key string) string {
 	t.Helper()
 	conn, err := net.Dial("tcp", server)
 	if err != nil {

@@ -58,26 +58,15 @@ func newTestServerEnv(t testing.TB, env map[string]string, wrapStore ...func(tas
 	return srv, app
 }
 
-func get(t testing.TB, url string) (int, string) {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
-}
-
 func TestHealthz(t *testing.T) {
 	for name, databaseURL := range databases {
 		t.Run(name, func(t *testing.T) {
 			srv, app := newTestServer(t, databaseURL(t))
-			if code, body := get(t, srv.URL+"/healthz"); code != http.StatusOK || body != "ok\n" {
+			if code, _, body := request(t, "GET", srv.URL+"/healthz", nil, nil); code != http.StatusOK || body != "ok\n" {
 				t.Errorf("GET /healthz = %d %q, want 200 ok", code, body)
 			}
 			app.db.Close() // the database goes away
-			if code, _ := get(t, srv.URL+"/healthz"); code != http.StatusServiceUnavailable {
+			if code, _, _ := request(t, "GET", srv.URL+"/healthz", nil, nil); code != http.StatusServiceUnavailable {
 				t.Errorf("GET /healthz without a database = %d, want 503", code)
 			}
 		})
@@ -99,7 +88,7 @@ func TestStartupMigrates(t *testing.T) {
 func TestEverythingElseIsNotFound(t *testing.T) {
 	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
 	for _, path := range []string{"/tasks", "/1", "/static/missing.css"} {
-		if code, _ := get(t, srv.URL+path); code != http.StatusNotFound {
+		if code, _, _ := request(t, "GET", srv.URL+path, nil, nil); code != http.StatusNotFound {
 			t.Errorf("GET %s = %d, want 404", path, code)
 		}
 	}
@@ -111,7 +100,7 @@ func TestRequestsAreLogged(t *testing.T) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 
 	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
-	get(t, srv.URL+"/nowhere")
+	request(t, "GET", srv.URL+"/nowhere", nil, nil)
 	line := logs.String()
 	for _, want := range []string{"msg=request", "method=GET", "path=/nowhere", "status=404"} {
 		if !strings.Contains(line, want) {
@@ -122,7 +111,7 @@ func TestRequestsAreLogged(t *testing.T) {
 
 func TestBadConfigStopsStartup(t *testing.T) {
 	t.Setenv("CACHE_TIMEOUT", "soon")
-	err := run(context.Background())
+	err := run(t.Context())
 	if err == nil || !strings.HasPrefix(err.Error(), "CACHE_TIMEOUT:") {
 		t.Fatalf("run = %v, want an error naming CACHE_TIMEOUT", err)
 	}
@@ -140,13 +129,17 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 		w.Write([]byte("done"))
 	})
 
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
 	served := make(chan error, 1)
 	go func() { served <- serve(ctx, ln, slow) }()
 
+	// The request runs in a goroutine of its own, where the test must not
+	// fail: it reports what it got, and gives up when the test ends.
 	got := make(chan string, 1)
 	go func() {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/")
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", "http://"+ln.Addr().String()+"/", nil)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			got <- err.Error()
 			return
@@ -155,7 +148,11 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 		resp.Body.Close()
 		got <- resp.Status + " " + string(body)
 	}()
-	<-inHandler
+	select {
+	case <-inHandler:
+	case err := <-served:
+		t.Fatalf("serve returned %v before the request reached the handler", err)
+	}
 	cancel() // as SIGTERM would
 	// The listener closes as soon as Shutdown runs; give it up to 5 s.
 	closed := false
@@ -167,6 +164,14 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	}
 	if !closed {
 		t.Error("server still accepts connections after shutdown began")
+	}
+	// serve must wait for the request: returning now would let the process
+	// exit under it. Give a serve that does not wait a moment to show it.
+	select {
+	case err := <-served:
+		close(release)
+		t.Fatalf("serve returned %v while a request was still in flight", err)
+	case <-time.After(200 * time.Millisecond):
 	}
 	close(release)
 

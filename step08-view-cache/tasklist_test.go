@@ -14,36 +14,11 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
-// noRedirect shows the handlers' own answers instead of following 303s.
-var noRedirect = &http.Client{
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-}
-
-// post sends a form the way a browser on the same site does.
-func post(t testing.TB, target string, form url.Values, header http.Header) (*http.Response, string) {
-	t.Helper()
-	req, err := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
-}
-
 func addTask(t testing.TB, baseURL, name string) {
 	t.Helper()
-	resp, body := post(t, baseURL+"/", url.Values{"name": {name}}, nil)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
-		t.Fatalf("add %q: %s %q, want 303 to /", name, resp.Status, body)
+	code, hdr, body := postForm(t, baseURL+"/", url.Values{"name": {name}}, nil)
+	if code != http.StatusSeeOther || hdr.Get("Location") != "/" {
+		t.Fatalf("add %q: %d %q, want 303 to /", name, code, body)
 	}
 }
 
@@ -71,7 +46,7 @@ var rowName = regexp.MustCompile(`<td class="name">([^<]*)</td>`)
 // listedNames returns the task names on the list page, as HTML.
 func listedNames(t testing.TB, baseURL string) []string {
 	t.Helper()
-	code, body := get(t, baseURL+"/")
+	code, _, body := request(t, "GET", baseURL+"/", nil, nil)
 	if code != http.StatusOK {
 		t.Fatalf("GET / = %d", code)
 	}
@@ -87,7 +62,7 @@ func TestTaskList(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv, app := newTestServer(t, databaseURL(t))
 
-			code, body := get(t, srv.URL+"/")
+			code, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 			if code != http.StatusOK || !strings.Contains(body, "No tasks yet") || !strings.Contains(body, `name="name"`) {
 				t.Fatalf("empty list: %d\n%s", code, body)
 			}
@@ -103,7 +78,7 @@ func TestTaskList(t *testing.T) {
 				t.Errorf("stored %q: want the name trimmed, not escaped", got[1])
 			}
 
-			_, body = get(t, srv.URL+"/")
+			_, _, body = request(t, "GET", srv.URL+"/", nil, nil)
 			if n := strings.Count(body, `/delete"`); n != 3 {
 				t.Errorf("%d delete forms, want one per task", n)
 			}
@@ -114,9 +89,9 @@ func TestTaskList(t *testing.T) {
 				t.Fatal(err)
 			}
 			for range 2 {
-				resp, body := post(t, srv.URL+"/"+id+"/delete", nil, nil)
-				if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
-					t.Fatalf("delete %s: %s %q, want 303 to /", id, resp.Status, body)
+				code, hdr, body := postForm(t, srv.URL+"/"+id+"/delete", nil, nil)
+				if code != http.StatusSeeOther || hdr.Get("Location") != "/" {
+					t.Fatalf("delete %s: %d %q, want 303 to /", id, code, body)
 				}
 			}
 			want = []string{"write the skeleton", "ünïcødé ✓"}
@@ -141,9 +116,9 @@ func TestAddRejectsBadNames(t *testing.T) {
 				{"bad \xff\xfe bytes", "not valid UTF-8"},
 				{"line\nbreak", "control characters"},
 			} {
-				resp, body := post(t, srv.URL+"/", url.Values{"name": {tc.name}}, nil)
-				if resp.StatusCode != http.StatusUnprocessableEntity {
-					t.Errorf("add %q: %s, want 422", tc.name, resp.Status)
+				code, _, body := postForm(t, srv.URL+"/", url.Values{"name": {tc.name}}, nil)
+				if code != http.StatusUnprocessableEntity {
+					t.Errorf("add %q: %d, want 422", tc.name, code)
 				}
 				if !strings.Contains(body, tc.message) || !strings.Contains(body, "keep me") {
 					t.Errorf("add %q: page lacks the message %q or the list:\n%s", tc.name, tc.message, body)
@@ -154,7 +129,7 @@ func TestAddRejectsBadNames(t *testing.T) {
 			}
 
 			// The rejected text comes back in the form, so nothing typed is lost.
-			_, body := post(t, srv.URL+"/", url.Values{"name": {strings.Repeat("y", 501)}}, nil)
+			_, _, body := postForm(t, srv.URL+"/", url.Values{"name": {strings.Repeat("y", 501)}}, nil)
 			if !strings.Contains(body, `value="`+strings.Repeat("y", 501)+`"`) {
 				t.Error("a rejected name is not kept in the form")
 			}
@@ -165,8 +140,8 @@ func TestAddRejectsBadNames(t *testing.T) {
 func TestDeleteNonNumericIDIsNotFound(t *testing.T) {
 	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
 	for _, id := range []string{"abc", "1.5", "0", "-1", "99999999999999999999"} {
-		if resp, _ := post(t, srv.URL+"/"+id+"/delete", nil, nil); resp.StatusCode != http.StatusNotFound {
-			t.Errorf("delete %q: %s, want 404", id, resp.Status)
+		if code, _, _ := postForm(t, srv.URL+"/"+id+"/delete", nil, nil); code != http.StatusNotFound {
+			t.Errorf("delete %q: %d, want 404", id, code)
 		}
 	}
 }
@@ -184,17 +159,17 @@ func TestCrossOriginPostIsRefused(t *testing.T) {
 				{"Sec-Fetch-Site": {"cross-site"}},
 				{"Origin": {"https://evil.example"}},
 			} {
-				if resp, _ := post(t, srv.URL+"/", url.Values{"name": {"theirs"}}, header); resp.StatusCode != http.StatusForbidden {
-					t.Errorf("cross-origin add with %v: %s, want 403", header, resp.Status)
+				if code, _, _ := postForm(t, srv.URL+"/", url.Values{"name": {"theirs"}}, header); code != http.StatusForbidden {
+					t.Errorf("cross-origin add with %v: %d, want 403", header, code)
 				}
-				if resp, _ := post(t, srv.URL+"/"+id+"/delete", nil, header); resp.StatusCode != http.StatusForbidden {
-					t.Errorf("cross-origin delete with %v: %s, want 403", header, resp.Status)
+				if code, _, _ := postForm(t, srv.URL+"/"+id+"/delete", nil, header); code != http.StatusForbidden {
+					t.Errorf("cross-origin delete with %v: %d, want 403", header, code)
 				}
 			}
 			// Same-origin browsers still get through.
-			resp, _ := post(t, srv.URL+"/", url.Values{"name": {"also mine"}}, http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {srv.URL}})
-			if resp.StatusCode != http.StatusSeeOther {
-				t.Errorf("same-origin add: %s, want 303", resp.Status)
+			code, _, _ := postForm(t, srv.URL+"/", url.Values{"name": {"also mine"}}, http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {srv.URL}})
+			if code != http.StatusSeeOther {
+				t.Errorf("same-origin add: %d, want 303", code)
 			}
 			if got := storedNames(t, app); strings.Join(got, "|") != "mine|also mine" {
 				t.Errorf("stored %q after cross-origin attempts", got)
@@ -205,9 +180,9 @@ func TestCrossOriginPostIsRefused(t *testing.T) {
 
 func TestOversizedFormIs413(t *testing.T) {
 	srv, app := newTestServer(t, testenv.SQLiteURL(t))
-	resp, _ := post(t, srv.URL+"/", url.Values{"name": {strings.Repeat("x", 1<<20)}}, nil)
-	if resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("1 MB form: %s, want 413", resp.Status)
+	code, _, _ := postForm(t, srv.URL+"/", url.Values{"name": {strings.Repeat("x", 1<<20)}}, nil)
+	if code != http.StatusRequestEntityTooLarge {
+		t.Errorf("1 MB form: %d, want 413", code)
 	}
 	if got := storedNames(t, app); len(got) != 0 {
 		t.Errorf("stored %q", got)
@@ -268,7 +243,7 @@ func (c *countingReader) Read(p []byte) (int, error) {
 
 func TestStylesheetIsServed(t *testing.T) {
 	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
-	if code, body := get(t, srv.URL+"/static/style.css"); code != http.StatusOK || !strings.Contains(body, ".card") {
+	if code, _, body := request(t, "GET", srv.URL+"/static/style.css", nil, nil); code != http.StatusOK || !strings.Contains(body, ".card") {
 		t.Errorf("GET /static/style.css = %d", code)
 	}
 }

@@ -38,7 +38,7 @@ func TestInARealBrowser(t *testing.T) {
 	}
 	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
 
-	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
+	alloc, cancel := chromedp.NewExecAllocator(t.Context(),
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-gpu", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
 		// No calls home: this machine, like many CI runners, has no internet.
@@ -89,7 +89,7 @@ func TestInARealBrowser(t *testing.T) {
 	screenshot(t, ctx, "step09-deleted.png")
 }
 
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 means PNG
 	if err != nil {

@@ -53,6 +53,15 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 				t.Errorf("database holds %d tasks, page lists %d:\n%s\nvs\n%s", len(stored), len(listed),
 					strings.Join(stored, ","), strings.Join(listed, ","))
 			}
+
+			// With no reader racing it, one more write leaves the page
+			// listing exactly what the database holds.
+			addTask(t, srv.URL, "sequential")
+			stored, listed = storedNames(t, app), listedNames(t, srv.URL)
+			if len(stored) != 41 || !slices.Equal(listed, stored) {
+				t.Errorf("after one more write, database holds %d tasks, page lists %d:\n%s\nvs\n%s", len(stored), len(listed),
+					strings.Join(stored, ","), strings.Join(listed, ","))
+			}
 		})
 	}
 }

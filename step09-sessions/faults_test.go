@@ -16,16 +16,13 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
-// timedGet fetches a page and fails the test if it takes a second or more:
-// a cache outage may cost a timeout, never a hang.
-func timedGet(t *testing.T, target string) (int, string) {
+// quick fails the test if what began at start took a second or more: a
+// cache outage may cost a timeout, never a hang.
+func quick(t testing.TB, what string, start time.Time) {
 	t.Helper()
-	start := time.Now()
-	code, body := get(t, target)
 	if d := time.Since(start); d >= time.Second {
-		t.Errorf("GET %s took %v", target, d)
+		t.Errorf("%s took %v", what, d)
 	}
-	return code, body
 }
 
 func TestPagesSurviveMemcachedOutage(t *testing.T) {
@@ -39,7 +36,7 @@ func TestPagesSurviveMemcachedOutage(t *testing.T) {
 	for i := range 5 {
 		addTask(t, srv.URL, fmt.Sprintf("task %d", i))
 	}
-	get(t, srv.URL+"/")
+	request(t, "GET", srv.URL+"/", nil, nil)
 
 	for _, stop := range []struct {
 		name string
@@ -47,15 +44,21 @@ func TestPagesSurviveMemcachedOutage(t *testing.T) {
 	}{{"one of two servers down", a}, {"both servers down", b}} {
 		stop.node.Stop(t)
 		for range 3 {
-			if code, body := timedGet(t, srv.URL+"/"); code != http.StatusOK || !strings.Contains(body, "task 4") {
+			start := time.Now()
+			code, _, body := request(t, "GET", srv.URL+"/", nil, nil)
+			quick(t, "GET /", start)
+			if code != http.StatusOK || !strings.Contains(body, "task 4") {
 				t.Fatalf("%s: GET / = %d", stop.name, code)
 			}
 		}
 		name := "written while " + stop.name
-		if resp, _ := post(t, srv.URL+"/", url.Values{"name": {name}}, nil); resp.StatusCode != http.StatusSeeOther {
-			t.Errorf("%s: add = %s", stop.name, resp.Status)
+		if code, _, _ := postForm(t, srv.URL+"/", url.Values{"name": {name}}, nil); code != http.StatusSeeOther {
+			t.Errorf("%s: add = %d", stop.name, code)
 		}
-		if _, body := timedGet(t, srv.URL+"/"); !strings.Contains(body, name) {
+		start := time.Now()
+		_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
+		quick(t, "GET /", start)
+		if !strings.Contains(body, name) {
 			t.Errorf("%s: the new task is not listed", stop.name)
 		}
 	}
@@ -65,8 +68,8 @@ func TestPagesSurviveMemcachedOutage(t *testing.T) {
 	a.Start(t)
 	b.Start(t)
 	time.Sleep(2 * retryAfter)
-	get(t, srv.URL+"/")
-	_, body := get(t, srv.URL+"/")
+	request(t, "GET", srv.URL+"/", nil, nil)
+	_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 	if got := panelCounts(t, body); got != "gets=1 hits=1 misses=0 sets=0 deletes=0 round_trips=1 errors=0" {
 		t.Errorf("after memcached returned, a reload: %s, want a view-cache hit", got)
 	}
@@ -82,20 +85,26 @@ func TestMySQLOutageAndRecovery(t *testing.T) {
 	addTask(t, srv.URL, "before the outage")
 
 	mysql.Stop(t)
-	if code, body := timedGet(t, srv.URL+"/healthz"); code != http.StatusServiceUnavailable {
+	start := time.Now()
+	code, _, body := request(t, "GET", srv.URL+"/healthz", nil, nil)
+	quick(t, "GET /healthz", start)
+	if code != http.StatusServiceUnavailable {
 		t.Errorf("/healthz with MySQL down = %d %q, want 503", code, body)
 	}
-	resp, body := post(t, srv.URL+"/", url.Values{"name": {"during the outage"}}, nil)
-	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "unavailable") || strings.Contains(body, "goroutine") {
-		t.Errorf("add with MySQL down = %s %q, want a plain 503", resp.Status, body)
+	code, _, body = postForm(t, srv.URL+"/", url.Values{"name": {"during the outage"}}, nil)
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "unavailable") || strings.Contains(body, "goroutine") {
+		t.Errorf("add with MySQL down = %d %q, want a plain 503", code, body)
 	}
 	// The list page may still come from the view cache; it must not fail otherwise.
-	if code, _ := timedGet(t, srv.URL+"/"); code != http.StatusOK && code != http.StatusServiceUnavailable {
+	start = time.Now()
+	code, _, _ = request(t, "GET", srv.URL+"/", nil, nil)
+	quick(t, "GET /", start)
+	if code != http.StatusOK && code != http.StatusServiceUnavailable {
 		t.Errorf("GET / with MySQL down = %d", code)
 	}
 
 	mysql.Start(t)
-	if code, _ := get(t, srv.URL+"/healthz"); code != http.StatusOK {
+	if code, _, _ := request(t, "GET", srv.URL+"/healthz", nil, nil); code != http.StatusOK {
 		t.Errorf("/healthz after MySQL returned = %d, want 200 without a restart", code)
 	}
 	addTask(t, srv.URL, "after the outage")
@@ -126,7 +135,7 @@ type pageDrill struct {
 
 // newPageDrill starts the app on three memcached servers with five tasks,
 // and loads the page twice, so that it is in the view cache.
-func newPageDrill(t *testing.T) *pageDrill {
+func newPageDrill(t testing.TB) *pageDrill {
 	t.Helper()
 	d := &pageDrill{page: -1}
 	var addrs []string
@@ -145,8 +154,8 @@ func newPageDrill(t *testing.T) *pageDrill {
 	for i := range 5 {
 		addTask(t, srv.URL, fmt.Sprintf("task %d", i))
 	}
-	get(t, srv.URL+"/")
-	get(t, srv.URL+"/")
+	request(t, "GET", srv.URL+"/", nil, nil)
+	request(t, "GET", srv.URL+"/", nil, nil)
 	for i, n := range d.nodes {
 		if holds(t, n.Addr, viewKey("/")) {
 			d.page = i
@@ -199,7 +208,7 @@ func (d *pageDrill) load(duration time.Duration) []pageLoad {
 
 // check fails the test for any page that is not the full list, or that
 // waited more than one timeout, and returns how many were cache hits.
-func (d *pageDrill) check(t *testing.T, loads []pageLoad) (hits int) {
+func (d *pageDrill) check(t testing.TB, loads []pageLoad) (hits int) {
 	t.Helper()
 	bad := 0
 	for _, l := range loads {
@@ -288,7 +297,7 @@ func TestPageDrillAllThreeFrozen(t *testing.T) {
 }
 
 // memcachedStat returns one of memcached's own counters ("stats").
-func memcachedStat(t *testing.T, addr, name string) int64 {
+func memcachedStat(t testing.TB, addr, name string) int64 {
 	t.Helper()
 	for _, line := range strings.Split(memcachedCommand(t, addr, "stats"), "\r\n") {
 		if f := strings.Fields(line); len(f) == 3 && f[1] == name {
@@ -301,14 +310,14 @@ func memcachedStat(t *testing.T, addr, name string) int64 {
 }
 
 // holds reports whether the memcached at addr has key.
-func holds(t *testing.T, addr, key string) bool {
+func holds(t testing.TB, addr, key string) bool {
 	t.Helper()
 	return strings.HasPrefix(memcachedCommand(t, addr, "get "+key), "VALUE ")
 }
 
 // memcachedCommand sends one command on a connection of its own and returns
 // the answer, up to its END.
-func memcachedCommand(t *testing.T, addr, command string) string {
+func memcachedCommand(t testing.TB, addr, command string) string {
 	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {

@@ -20,12 +20,12 @@ func TestViewMissRebuildsFromWarmRows(t *testing.T) {
 			for n := 1; n <= 40; n++ {
 				addTask(t, srv.URL, fmt.Sprintf("task %d", n))
 			}
-			get(t, srv.URL+"/") // renders and stores every part
+			request(t, "GET", srv.URL+"/", nil, nil) // renders and stores every part
 			// The page drops out of the cache, its parts do not.
 			if err := app.cache.Delete(t.Context(), viewKey("/")); err != nil {
 				t.Fatal(err)
 			}
-			_, body := get(t, srv.URL+"/")
+			_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 			// view miss, then the memoized list and all 40 rows in one round
 			// trip each, then the page is stored.
 			want := "gets=43 hits=42 misses=1 sets=1 deletes=0 round_trips=4 errors=0"
@@ -53,7 +53,7 @@ func TestReusedIDNeverShowsTheDeletedTask(t *testing.T) {
 	if err := app.db.QueryRow("SELECT id FROM tasks WHERE name = 'doomed'").Scan(&doomedID); err != nil {
 		t.Fatal(err)
 	}
-	post(t, fmt.Sprintf("%s/%d/delete", srv.URL, doomedID), nil, nil)
+	postForm(t, fmt.Sprintf("%s/%d/delete", srv.URL, doomedID), nil, nil)
 	addTask(t, srv.URL, "newcomer")
 
 	var newID int64
@@ -78,7 +78,7 @@ func TestHTMLInNamesStaysEscapedThroughTheCache(t *testing.T) {
 	evil := `<script>alert("x")</script><img src=x onerror=alert(1)>`
 	addTask(t, srv.URL, evil)
 	for _, load := range []string{"cold", "warm"} {
-		code, body := get(t, srv.URL+"/")
+		code, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 		if code != http.StatusOK || strings.Contains(body, "<script>") || strings.Contains(body, "<img") {
 			t.Errorf("%s page carries live HTML from a task name:\n%s", load, body)
 		}
@@ -98,7 +98,7 @@ func TestHTMLInNamesStaysEscapedThroughTheCache(t *testing.T) {
 }
 
 // rawGet reads a key straight from memcached, as a person would with telnet.
-func rawGet(t *testing.T, server, key string) string {
+func rawGet(t testing.TB, server, key string) string {
 	t.Helper()
 	conn, err := net.Dial("tcp", server)
 	if err != nil {

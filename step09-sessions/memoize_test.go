@@ -33,13 +33,13 @@ func (c *countingTasks) All(ctx context.Context) ([]Task, error) {
 	return c.taskStore.All(ctx)
 }
 
-func memcachedClient(t *testing.T) *cache.Client {
+func memcachedClient(t testing.TB) *cache.Client {
 	t.Helper()
 	servers, prefix := testenv.Memcached(t)
 	return memcachedClientFor(t, servers, prefix)
 }
 
-func memcachedClientFor(t *testing.T, servers []string, prefix string) *cache.Client {
+func memcachedClientFor(t testing.TB, servers []string, prefix string) *cache.Client {
 	t.Helper()
 	c, err := cache.New(config.Config{MemcachedServers: servers, CacheKeyPrefix: prefix, CacheTimeout: time.Second})
 	if err != nil {
@@ -100,7 +100,7 @@ func TestMemoizeKeysAreValidForAnyArgument(t *testing.T) {
 		"ünïcødé ✓ 🙂",
 		"memo:test.echo:abc:def", // looks like a key
 	}
-	ctx := context.Background()
+	ctx := t.Context()
 	for range 2 {
 		for _, arg := range args {
 			got, err := echo(ctx, arg)
@@ -134,7 +134,7 @@ func TestNoStaleValueAfterInterleavedWrite(t *testing.T) {
 	for name, databaseURL := range databases {
 		t.Run(name, func(t *testing.T) {
 			_, app := newTestServer(t, databaseURL(t))
-			ctx := context.Background()
+			ctx := t.Context()
 			store := &sqlTasks{db: app.db}
 			if err := store.Add(ctx, "before"); err != nil {
 				t.Fatal(err)

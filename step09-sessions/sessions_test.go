@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -18,7 +15,7 @@ import (
 func TestSessionStoreContract(t *testing.T) {
 	c := memcachedClient(t)
 	store := &sessionStore{cache: c}
-	ctx := context.Background()
+	ctx := t.Context()
 
 	if b, found, err := store.FindCtx(ctx, "no-such-token"); found || err != nil || b != nil {
 		t.Errorf("Find of a missing token = %q, %v, %v; want not found, no error", b, found, err)
@@ -61,7 +58,7 @@ func TestSessionKeyIsAHashOfTheToken(t *testing.T) {
 	c := memcachedClientFor(t, servers, prefix)
 	store := &sessionStore{cache: c}
 	token := "secret-token-value"
-	store.CommitCtx(context.Background(), token, []byte("data"), time.Now().Add(time.Hour))
+	store.CommitCtx(t.Context(), token, []byte("data"), time.Now().Add(time.Hour))
 	sum := sha256.Sum256([]byte(token))
 	if got := rawGet(t, servers[0], prefix+"session:"+hex.EncodeToString(sum[:])); got != "data" {
 		t.Errorf("under the hashed key: %q", got)
@@ -71,77 +68,47 @@ func TestSessionKeyIsAHashOfTheToken(t *testing.T) {
 	}
 }
 
-// browser is an HTTP client with its own cookies, like a browser profile.
-func browser(t *testing.T) *http.Client {
-	t.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &http.Client{Jar: jar}
-}
-
-func load(t *testing.T, b *http.Client, target string) (*http.Response, string) {
-	t.Helper()
-	resp, err := b.Get(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
-}
-
 func TestFlashIsShownOnceAndOnlyToItsOwner(t *testing.T) {
 	for name, databaseURL := range databases {
 		t.Run(name, func(t *testing.T) {
 			srv, _ := newTestServer(t, databaseURL(t))
 			alice, bob := browser(t), browser(t)
-			load(t, bob, srv.URL+"/") // bob warms the view cache
+			request(t, "GET", srv.URL+"/", nil, nil, bob) // bob warms the view cache
 
 			// Alice adds a task; her browser follows the redirect.
-			resp, err := alice.PostForm(srv.URL+"/", url.Values{"name": {"alice's task"}})
-			if err != nil {
-				t.Fatal(err)
+			if code, header, _ := postForm(t, srv.URL+"/", url.Values{"name": {"alice's task"}}, nil, alice); code != http.StatusSeeOther || header.Get("Location") != "/" {
+				t.Fatalf("alice's add: %d to %q, want 303 to /", code, header.Get("Location"))
 			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if !strings.Contains(string(body), "Added “alice&#39;s task”.") {
+			_, header, body := request(t, "GET", srv.URL+"/", nil, nil, alice)
+			if !strings.Contains(body, "Added “alice&#39;s task”.") {
 				t.Fatalf("after her add, alice's page lacks the flash:\n%s", body)
 			}
-			if resp.Header.Get("X-Cache") == "HIT" || !strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
+			if header.Get("X-Cache") == "HIT" || !strings.Contains(header.Get("Cache-Control"), "no-store") {
 				t.Errorf("flash page: X-Cache %q, Cache-Control %q; want it kept out of caches",
-					resp.Header.Get("X-Cache"), resp.Header.Get("Cache-Control"))
+					header.Get("X-Cache"), header.Get("Cache-Control"))
 			}
 
 			// Bob, before and after the view cache is warm again, never sees it.
 			for range 3 {
-				resp, body := load(t, bob, srv.URL+"/")
+				_, header, body := request(t, "GET", srv.URL+"/", nil, nil, bob)
 				if strings.Contains(body, "Added") {
-					t.Errorf("bob sees alice's flash (X-Cache %s)", resp.Header.Get("X-Cache"))
+					t.Errorf("bob sees alice's flash (X-Cache %s)", header.Get("X-Cache"))
 				}
 				if !strings.Contains(body, "alice&#39;s task") {
 					t.Error("bob does not see the new task")
 				}
 			}
 			// Alice's next page: no flash any more, and a cached page.
-			_, body2 := load(t, alice, srv.URL+"/")
-			if strings.Contains(body2, "Added") {
+			if _, _, body := request(t, "GET", srv.URL+"/", nil, nil, alice); strings.Contains(body, "Added") {
 				t.Error("alice sees her flash twice")
 			}
-			resp, _ = load(t, alice, srv.URL+"/")
-			if resp.Header.Get("X-Cache") != "HIT" {
-				t.Errorf("alice's later pages: X-Cache %q, want HIT once her flash is gone", resp.Header.Get("X-Cache"))
+			if _, header, _ := request(t, "GET", srv.URL+"/", nil, nil, alice); header.Get("X-Cache") != "HIT" {
+				t.Errorf("alice's later pages: X-Cache %q, want HIT once her flash is gone", header.Get("X-Cache"))
 			}
 
 			// Deleting says so too.
-			resp, err = alice.PostForm(srv.URL+"/1/delete", nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ = io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if !strings.Contains(string(body), "Deleted task #1.") {
+			postForm(t, srv.URL+"/1/delete", nil, nil, alice)
+			if _, _, body := request(t, "GET", srv.URL+"/", nil, nil, alice); !strings.Contains(body, "Deleted task #1.") {
 				t.Errorf("after her delete, alice's page lacks the flash")
 			}
 		})
@@ -155,8 +122,8 @@ func TestSessionCookie(t *testing.T) {
 			env["SESSION_COOKIE_SECURE"] = "true"
 		}
 		srv, _ := newTestServerEnv(t, env)
-		resp, _ := post(t, srv.URL+"/", url.Values{"name": {"x"}}, nil)
-		cookies := resp.Cookies()
+		_, header, _ := postForm(t, srv.URL+"/", url.Values{"name": {"x"}}, nil)
+		cookies := (&http.Response{Header: header}).Cookies()
 		if len(cookies) != 1 || cookies[0].Name != "session" {
 			t.Fatalf("cookies after a write: %v", cookies)
 		}
@@ -177,14 +144,11 @@ func TestMemcachedOutageLosesFlashesNotPages(t *testing.T) {
 	dead := node.Addr
 	srv, app := newTestServerEnv(t, map[string]string{"DATABASE_URL": testenv.SQLiteURL(t), "MEMCACHED_SERVERS": dead})
 	alice := browser(t)
-	resp, err := alice.PostForm(srv.URL+"/", url.Values{"name": {"written anyway"}})
-	if err != nil {
-		t.Fatal(err)
+	if code, _, body := postForm(t, srv.URL+"/", url.Values{"name": {"written anyway"}}, nil, alice); code != http.StatusSeeOther {
+		t.Errorf("add with memcached down: %d\n%s", code, body)
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "written anyway") {
-		t.Errorf("add with memcached down: %s\n%s", resp.Status, body)
+	if code, _, body := request(t, "GET", srv.URL+"/", nil, nil, alice); code != http.StatusOK || !strings.Contains(body, "written anyway") {
+		t.Errorf("add with memcached down, then the list: %d\n%s", code, body)
 	}
 	if got := storedNames(t, app); len(got) != 1 {
 		t.Errorf("stored %q", got)

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// client does not follow redirects, so that a test sees each handler's own
+// answer: a 303 and its Location, not the page after it.
+var client = &http.Client{
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// request sends one request to a test server and returns the answer's
+// status, headers and body. It is the tests' only way to send a request:
+// a failure to send or to read the answer fails the test, so a goroutine
+// other than the test's own must not call it (t.Fatal would not stop the
+// test from there). from, if given, is the browser that sends it (see
+// browser); by default the request carries no cookies.
+func request(t testing.TB, method, target string, header http.Header, body io.Reader, from ...*http.Client) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, target, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, values := range header {
+		req.Header[name] = values
+	}
+	sender := client
+	for _, b := range from {
+		sender = b
+	}
+	resp, err := sender.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: reading the body: %v", method, target, err)
+	}
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+// postForm sends a form the way a browser on the same site does.
+func postForm(t testing.TB, target string, form url.Values, header http.Header, from ...*http.Client) (int, http.Header, string) {
+	t.Helper()
+	header = header.Clone()
+	if header == nil {
+		header = http.Header{}
+	}
+	header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return request(t, "POST", target, header, strings.NewReader(form.Encode()), from...)
+}
+
+// browser is a client with cookies of its own, like a browser profile. Like
+// the default client it does not follow redirects: a test loads the page a
+// 303 points to as the browser would, with request.
+func browser(t testing.TB) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar, CheckRedirect: client.CheckRedirect}
+}
