@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -62,6 +64,56 @@ func TestPagesSurviveMemcachedOutage(t *testing.T) {
 	_, body := get(t, srv.URL+"/")
 	if got := panelCounts(t, body); got != "gets=1 hits=1 misses=0 sets=0 deletes=0 round_trips=1 errors=0" {
 		t.Errorf("after memcached returned, a reload: %s, want a view-cache hit", got)
+	}
+}
+
+// TestMemcachedAuthentication runs the app against a memcached that demands
+// text-protocol authentication (memcached -Y): with the right credentials the
+// page comes from the view cache; with wrong ones it comes from the database,
+// at once, and the log says why in one line without showing the password.
+func TestMemcachedAuthentication(t *testing.T) {
+	server := testenv.AuthMemcached(t, "workshop", "right-pa55word")
+	for _, tc := range []struct {
+		name, password, wantCache string
+		wantFailures              int
+	}{
+		{"right credentials", "right-pa55word", "HIT", 0},
+		{"wrong credentials", "wrong-pa55word", "MISS", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			defer slog.SetDefault(slog.Default())
+			slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+			srv, _ := newTestServerEnv(t, map[string]string{
+				"DATABASE_URL":       testenv.SQLiteURL(t),
+				"MEMCACHED_SERVERS":  server.Addr,
+				"MEMCACHED_USERNAME": "workshop",
+				"MEMCACHED_PASSWORD": tc.password,
+				"CACHE_KEY_PREFIX":   strings.ReplaceAll(tc.name, " ", "-") + ":",
+			})
+			addTask(t, srv.URL, "a task")
+			var xCache string
+			for range 3 {
+				start := time.Now()
+				resp, body := getWithHeaders(t, srv.URL+"/", nil)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(body, "a task") {
+					t.Fatalf("GET / = %s, want 200 with the task", resp.Status)
+				}
+				if d := time.Since(start); d >= time.Second {
+					t.Errorf("GET / took %v", d)
+				}
+				xCache = resp.Header.Get("X-Cache")
+			}
+			if xCache != tc.wantCache {
+				t.Errorf("third load: X-Cache %q, want %q", xCache, tc.wantCache)
+			}
+			if n := strings.Count(logs.String(), "authentication failed"); n != tc.wantFailures {
+				t.Errorf("%d log lines say the authentication failed, want %d:\n%s", n, tc.wantFailures, logs.String())
+			}
+			if strings.Contains(logs.String(), tc.password) {
+				t.Error("the log shows the memcached password")
+			}
+		})
 	}
 }
 
