@@ -1,6 +1,6 @@
 // Package config reads the workshop's settings from the environment and an
 // optional .env file. Every chapter uses it unchanged, so it knows all the
-// variables of shared/CONTRACT.md, even those an early chapter ignores.
+// variables in the README's table, even those an early chapter ignores.
 package config
 
 import (

@@ -31,7 +31,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 )
 
-// The variables that configure the harness (shared/CONTRACT.md).
+// The variables that configure the harness (see the README).
 const (
 	EnvMySQLDSN           = "TEST_MYSQL_DSN"
 	EnvMemcachedServers   = "TEST_MEMCACHED_SERVERS"
