@@ -2,8 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -72,6 +74,54 @@ func TestPagesSurviveMemcachedOutage(t *testing.T) {
 	_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 	if got := panelCounts(t, body); got != "gets=1 hits=1 misses=0 sets=0 deletes=0 round_trips=1 errors=0" {
 		t.Errorf("after memcached returned, a reload: %s, want a view-cache hit", got)
+	}
+}
+
+// TestMemcachedAuthentication runs the app against a memcached that demands
+// text-protocol authentication (memcached -Y): with the right credentials the
+// page comes from the view cache; with wrong ones it comes from the database,
+// at once, and the log says why in one line without showing the password.
+func TestMemcachedAuthentication(t *testing.T) {
+	server := testenv.AuthMemcached(t, "workshop", "right-pa55word")
+	for _, tc := range []struct {
+		name, password, wantCache string
+		wantFailures              int
+	}{
+		{"right credentials", "right-pa55word", "HIT", 0},
+		{"wrong credentials", "wrong-pa55word", "MISS", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			defer slog.SetDefault(slog.Default())
+			slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+			srv, _ := newTestServerEnv(t, map[string]string{
+				"DATABASE_URL":       testenv.SQLiteURL(t),
+				"MEMCACHED_SERVERS":  server.Addr,
+				"MEMCACHED_USERNAME": "workshop",
+				"MEMCACHED_PASSWORD": tc.password,
+				"CACHE_KEY_PREFIX":   strings.ReplaceAll(tc.name, " ", "-") + ":",
+			})
+			addTask(t, srv.URL, "a task")
+			var xCache string
+			for range 3 {
+				start := time.Now()
+				code, header, body := request(t, "GET", srv.URL+"/", nil, nil)
+				if code != http.StatusOK || !strings.Contains(body, "a task") {
+					t.Fatalf("GET / = %d, want 200 with the task", code)
+				}
+				quick(t, "GET /", start)
+				xCache = header.Get("X-Cache")
+			}
+			if xCache != tc.wantCache {
+				t.Errorf("third load: X-Cache %q, want %q", xCache, tc.wantCache)
+			}
+			if n := strings.Count(logs.String(), "authentication failed"); n != tc.wantFailures {
+				t.Errorf("%d log lines say the authentication failed, want %d:\n%s", n, tc.wantFailures, logs.String())
+			}
+			if strings.Contains(logs.String(), tc.password) {
+				t.Error("the log shows the memcached password")
+			}
+		})
 	}
 }
 

@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 
 MARIADB_IMAGE=taskcache/mariadb:bookworm
 MEMCACHED_IMAGE=taskcache/memcached:bookworm
-recipe=$(cat build.sh mariadb-entrypoint.sh | sha256sum | cut -c1-16)
+recipe=$(cat build.sh debian-mirror.sh mariadb-entrypoint.sh | sha256sum | cut -c1-16)
 
 current() {
   [ "$(docker image inspect -f '{{index .Config.Labels "taskcache.recipe"}}' "$1" 2>/dev/null)" = "$recipe" ]
@@ -21,15 +21,9 @@ if [ "${1:-}" != --force ] && current "$MARIADB_IMAGE" && current "$MEMCACHED_IM
   exit 0
 fi
 
-# The Debian mirror this machine already uses (never hard-coded): the first non-security URI
-# of a deb822 .sources file, else the first "deb URI ..." line of sources.list.
-mirror=$(awk '/^URIs:/ && !/security/ { print $2; exit }' /etc/apt/sources.list.d/*.sources \
-  2>/dev/null || true)
-if [ -z "$mirror" ]; then
-  mirror=$(grep -hs '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list | grep -v security |
-    sed -E 's/^deb +(\[[^]]*\] +)?([^ ]+).*/\2/' | head -n1 || true)
-fi
-[ -n "$mirror" ] || { echo "build.sh: no Debian mirror found in /etc/apt/sources*" >&2; exit 1; }
+source ./debian-mirror.sh
+mirror=$(debian_mirror)
+require_debootstrap
 
 # Replaced images are deleted once the new ones exist (unless a container still uses them).
 old_ids=$(docker image inspect -f '{{.Id}}' "$MARIADB_IMAGE" "$MEMCACHED_IMAGE" 2>/dev/null || true)

@@ -58,8 +58,9 @@ const (
 	KindInProcess = "in-process"
 )
 
-// New builds the cache named by the configuration: memcached (or MemCachier,
-// with authentication) when servers are set, an in-process cache otherwise.
+// New builds the cache named by the configuration: memcached (with either
+// MemCachier's or upstream memcached's authentication, when credentials are
+// set) when servers are set, an in-process cache otherwise.
 func New(cfg config.Config) (*Client, error) {
 	if len(cfg.MemcachedServers) == 0 {
 		slog.Warn("no MEMCACHED_SERVERS or MEMCACHIER_SERVERS: using an in-process cache; it is not shared between processes and is lost on restart")
@@ -70,7 +71,8 @@ func New(cfg config.Config) (*Client, error) {
 		return nil, err
 	}
 	slog.Info("cache ready", "kind", KindMemcached, "servers", cfg.MemcachedServers,
-		"memcachier_auth", cfg.MemcachierUsername != "", "timeout", cfg.CacheTimeout)
+		"memcachier_auth", cfg.MemcachierUsername != "", "memcached_auth", cfg.MemcachedUsername != "",
+		"timeout", cfg.CacheTimeout)
 	return newClient(s, KindMemcached, cfg.CacheKeyPrefix), nil
 }
 

@@ -1,11 +1,7 @@
 package cache
 
 import (
-	"bufio"
-	"context"
 	"errors"
-	"fmt"
-	"net"
 	"time"
 
 	"github.com/bradfitz/gomemcache/memcache"
@@ -35,8 +31,8 @@ func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
 		client := memcache.NewFromSelector(one)
 		client.Timeout = cfg.CacheTimeout
 		client.MaxIdleConns = maxIdleConns
-		if cfg.MemcachierUsername != "" {
-			client.DialContext = memcachierDialer(cfg.MemcachierUsername, cfg.MemcachierPassword)
+		if dial := authDialer(cfg); dial != nil {
+			client.DialContext = dial
 		}
 		return client
 	})
@@ -44,43 +40,6 @@ func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
 		return nil, err
 	}
 	return &memcachedStore{servers: servers}, nil
-}
-
-// memcachierDialer authenticates every new connection the way MemCachier's
-// ASCII protocol expects: a "set" whose key is the username and whose value
-// is the password, answered by STORED. (Upstream memcached's own ASCII
-// authentication reads a single "username password" value instead.)
-func memcachierDialer(username, password string) func(context.Context, string, string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var d net.Dialer
-		conn, err := d.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		if err := memcachierAuth(ctx, conn, username, password); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("memcachier authentication on %s: %w", addr, err)
-		}
-		return conn, nil
-	}
-}
-
-func memcachierAuth(ctx context.Context, conn net.Conn, username, password string) error {
-	if deadline, ok := ctx.Deadline(); ok {
-		conn.SetDeadline(deadline)
-		defer conn.SetDeadline(time.Time{})
-	}
-	if _, err := fmt.Fprintf(conn, "set %s 0 0 %d\r\n%s\r\n", username, len(password), password); err != nil {
-		return err
-	}
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil {
-		return err
-	}
-	if line != "STORED\r\n" {
-		return fmt.Errorf("server answered %q", line)
-	}
-	return nil
 }
 
 // on runs op against the server that key belongs to, and tells the pool

@@ -47,6 +47,11 @@ type Config struct {
 	// every new connection the way MemCachier's ASCII protocol expects.
 	MemcachierUsername string
 	MemcachierPassword string
+	// Upstream memcached credentials (memcached -Y authfile); when Username
+	// is set the client authenticates every new connection with a "set"
+	// whose value is "username password".
+	MemcachedUsername string
+	MemcachedPassword string
 
 	CacheKeyPrefix  string
 	CacheTimeout    time.Duration
@@ -81,6 +86,8 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		CacheKeyPrefix:     get("CACHE_KEY_PREFIX"),
 		MemcachierUsername: get("MEMCACHIER_USERNAME"),
 		MemcachierPassword: get("MEMCACHIER_PASSWORD"),
+		MemcachedUsername:  get("MEMCACHED_USERNAME"),
+		MemcachedPassword:  get("MEMCACHED_PASSWORD"),
 		CacheTimeout:       DefaultCacheTimeout,
 		CacheRetryAfter:    DefaultCacheRetryAfter,
 	}
@@ -115,6 +122,21 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	c.MemcachedServers = list
 	if c.MemcachierUsername != "" && c.MemcachierPassword == "" {
 		return Config{}, errors.New("MEMCACHIER_PASSWORD: must be set when MEMCACHIER_USERNAME is")
+	}
+	if c.MemcachedUsername != "" && c.MemcachedPassword == "" {
+		return Config{}, errors.New("MEMCACHED_PASSWORD: must be set when MEMCACHED_USERNAME is")
+	}
+	if c.MemcachedPassword != "" && c.MemcachedUsername == "" {
+		return Config{}, errors.New("MEMCACHED_USERNAME: must be set when MEMCACHED_PASSWORD is")
+	}
+	// memcached splits "username password" at the first space, and its auth
+	// file at the first colon, so neither may appear in the username.
+	if strings.ContainsAny(c.MemcachedUsername, " :") {
+		return Config{}, errors.New("MEMCACHED_USERNAME: must not contain a space or a colon")
+	}
+	// The two formats cannot both speak on one connection.
+	if c.MemcachedUsername != "" && c.MemcachierUsername != "" {
+		return Config{}, errors.New("MEMCACHED_USERNAME: set it or MEMCACHIER_USERNAME, not both (memcached -Y and MemCachier authenticate differently)")
 	}
 
 	if len(c.CacheKeyPrefix) > MaxKeyPrefix || strings.ContainsFunc(c.CacheKeyPrefix, func(r rune) bool { return r <= ' ' || r == 0x7f }) {

@@ -70,6 +70,20 @@ func TestParseMemCachier(t *testing.T) {
 	}
 }
 
+func TestParseMemcachedAuth(t *testing.T) {
+	c, err := Parse(lookupFrom(map[string]string{
+		"MEMCACHED_SERVERS":  "mc1.example:11211",
+		"MEMCACHED_USERNAME": "user",
+		"MEMCACHED_PASSWORD": "pass word",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MemcachedUsername != "user" || c.MemcachedPassword != "pass word" || c.MemcachierUsername != "" {
+		t.Errorf("got %+v", c)
+	}
+}
+
 func TestParseErrorsNameTheVariable(t *testing.T) {
 	for _, tc := range []struct {
 		env  map[string]string
@@ -80,6 +94,10 @@ func TestParseErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"MEMCACHED_SERVERS": "localhost"}, "MEMCACHED_SERVERS:"},
 		{map[string]string{"MEMCACHIER_SERVERS": "a:1,b"}, "MEMCACHIER_SERVERS:"},
 		{map[string]string{"MEMCACHIER_USERNAME": "u"}, "MEMCACHIER_PASSWORD:"},
+		{map[string]string{"MEMCACHED_USERNAME": "u"}, "MEMCACHED_PASSWORD:"},
+		{map[string]string{"MEMCACHED_PASSWORD": "p"}, "MEMCACHED_USERNAME:"},
+		{map[string]string{"MEMCACHED_USERNAME": "a user", "MEMCACHED_PASSWORD": "p"}, "MEMCACHED_USERNAME:"},
+		{map[string]string{"MEMCACHED_USERNAME": "u", "MEMCACHED_PASSWORD": "p", "MEMCACHIER_USERNAME": "u", "MEMCACHIER_PASSWORD": "p"}, "MEMCACHED_USERNAME:"},
 		{map[string]string{"CACHE_TIMEOUT": "5"}, "CACHE_TIMEOUT:"},
 		{map[string]string{"CACHE_KEY_PREFIX": "my app:"}, "CACHE_KEY_PREFIX:"},
 		{map[string]string{"CACHE_KEY_PREFIX": strings.Repeat("p", 101)}, "CACHE_KEY_PREFIX:"},

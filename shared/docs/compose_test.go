@@ -21,7 +21,10 @@ func TestComposeFileParses(t *testing.T) {
 		WorkingDir:  dir,
 		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, "compose.yaml")}},
 		Environment: types.Mapping{},
-	}, func(o *loader.Options) { o.SetProjectName("workshop", true) })
+	}, func(o *loader.Options) {
+		o.SetProjectName("workshop", true)
+		o.Profiles = []string{"app"}
+	})
 	if err != nil {
 		t.Fatalf("compose.yaml: %v", err)
 	}
@@ -44,5 +47,28 @@ func TestComposeFileParses(t *testing.T) {
 		if !strings.Contains(string(env), want.envLine) {
 			t.Errorf(".env.example lacks %q for the %s service", want.envLine, name)
 		}
+	}
+
+	// The "app" profile builds the Dockerfile and reaches the other two by name.
+	app, ok := project.Services["app"]
+	if !ok {
+		t.Fatal(`compose.yaml has no service "app" in the "app" profile`)
+	}
+	if app.Build == nil || app.Build.Context != dir || app.Build.Args["STEP"] == nil || *app.Build.Args["STEP"] != "09" {
+		t.Errorf("service app: build %+v; want the root Dockerfile with STEP 09 by default", app.Build)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Dockerfile")); err != nil {
+		t.Error(err)
+	}
+	for name, want := range map[string]string{
+		"DATABASE_URL":      "mysql://tasks:tasks@mysql:3306/task_list",
+		"MEMCACHED_SERVERS": "memcached:11211",
+	} {
+		if v := app.Environment[name]; v == nil || *v != want {
+			t.Errorf("service app: %s = %v, want %q", name, v, want)
+		}
+	}
+	if _, ok := app.DependsOn["mysql"]; !ok {
+		t.Error("service app does not wait for mysql")
 	}
 }

@@ -30,7 +30,11 @@ func readmes(t *testing.T) []string {
 var link = regexp.MustCompile(`\]\(([^)\s]+)\)`)
 
 func TestRelativeLinksResolve(t *testing.T) {
-	for _, readme := range readmes(t) {
+	guides, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, readme := range append(readmes(t), guides...) {
 		text, err := os.ReadFile(readme)
 		if err != nil {
 			t.Fatal(err)

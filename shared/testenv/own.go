@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,6 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 )
 
 // Server is a container of the test's own, for tests that stop, start or
@@ -21,46 +21,80 @@ import (
 type Server struct {
 	Addr      string // host:port on loopback
 	container *testcontainers.DockerContainer
+	ready     probe
 }
 
 // OwnMemcached starts a memcached container for this test alone. Fault
 // tests always use containers of their own, never TEST_MEMCACHED_SERVERS.
 func OwnMemcached(t testing.TB) *Server {
 	t.Helper()
-	return own(t, "memcached", image(EnvMemcachedImage, DefaultMemcachedImage), "11211/tcp", nil,
-		wait.ForListeningPort("11211/tcp").WithStartupTimeout(startupTimeout))
+	return own(t, "memcached", image(EnvMemcachedImage, DefaultMemcachedImage), EnvMemcachedImage,
+		homeBuiltMemcachedImage, "11211/tcp", memcachedProbe)
+}
+
+// authFile is where AuthMemcached puts the server's credentials.
+const authFile = "/tmp/memcached-auth"
+
+// AuthMemcached starts a memcached container for this test alone that
+// requires text-protocol authentication (memcached -Y): a client must first
+// send a "set" whose value is "username password".
+func AuthMemcached(t testing.TB, username, password string) *Server {
+	t.Helper()
+	return own(t, "memcached", image(EnvMemcachedImage, DefaultMemcachedImage), EnvMemcachedImage,
+		homeBuiltMemcachedImage, "11211/tcp", memcachedProbe,
+		testcontainers.WithFiles(testcontainers.ContainerFile{
+			Reader:            strings.NewReader(username + ":" + password + "\n"),
+			ContainerFilePath: authFile,
+			FileMode:          0o644, // read by memcached's own user
+		}),
+		// Both the official image and `make images`' append arguments to memcached.
+		testcontainers.WithCmd("-Y", authFile),
+	)
 }
 
 // OwnMySQL starts a MySQL container for this test alone and returns it with
 // the DSN of its root user.
 func OwnMySQL(t testing.TB) (*Server, string) {
 	t.Helper()
-	s := own(t, "MySQL", image(EnvMySQLImage, DefaultMySQLImage), "3306/tcp",
-		map[string]string{"MYSQL_ROOT_PASSWORD": mysqlRootPassword},
-		wait.ForSQL("3306/tcp", "mysql", func(host string, port network.Port) string {
-			return rootDSN(host + ":" + port.Port())
-		}).WithStartupTimeout(startupTimeout).WithPollInterval(200*time.Millisecond))
+	s := own(t, "MySQL", image(EnvMySQLImage, DefaultMySQLImage), EnvMySQLImage, homeBuiltMySQLImage, "3306/tcp",
+		mysqlProbe, testcontainers.WithEnv(map[string]string{"MYSQL_ROOT_PASSWORD": mysqlRootPassword}))
 	return s, rootDSN(s.Addr)
 }
 
-func own(t testing.TB, what, img, port string, env map[string]string, ready wait.Strategy) *Server {
+// own publishes the container's port on a loopback port chosen here, so
+// that the port survives a stop and start.
+func own(t testing.TB, what, img, imageEnv, homeBuilt, port string, ready probe, opts ...testcontainers.ContainerCustomizer) *Server {
 	t.Helper()
 	requireDocker(t, what)
+	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
+	defer cancel()
+	if err := requireImage(ctx, img, imageEnv, homeBuilt); err != nil {
+		t.Fatalf("testenv: start %s container: %v", what, err)
+	}
 	hostPort := freePort(t)
 	exposed := network.MustParsePort(port)
-	c, err := testcontainers.Run(context.Background(), img,
+	opts = append([]testcontainers.ContainerCustomizer{
 		testcontainers.WithExposedPorts(port),
-		testcontainers.WithEnv(env),
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 			hc.PortBindings = network.PortMap{exposed: {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: hostPort}}}
 		}),
-		testcontainers.WithWaitStrategy(ready),
-	)
+	}, opts...)
+	c, err := testcontainers.Run(ctx, img, opts...)
 	testcontainers.CleanupContainer(t, c)
 	if err != nil {
 		t.Fatalf("testenv: start %s container: %v", what, err)
 	}
-	return &Server{Addr: "127.0.0.1:" + hostPort, container: c}
+	s := &Server{Addr: "127.0.0.1:" + hostPort, container: c, ready: ready}
+	s.waitReady(t, ctx)
+	return s
+}
+
+func (s *Server) waitReady(t testing.TB, ctx context.Context) {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(s.Addr)
+	if _, err := waitReady(ctx, []string{host}, port, s.ready); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
 }
 
 // Stop stops the server; connections to Addr are refused until Start.
@@ -75,9 +109,12 @@ func (s *Server) Stop(t testing.TB) {
 // Start starts a stopped server again and waits until it is ready.
 func (s *Server) Start(t testing.TB) {
 	t.Helper()
-	if err := s.container.Start(context.Background()); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), startupTimeout)
+	defer cancel()
+	if err := s.container.Start(ctx); err != nil {
 		t.Fatalf("testenv: start: %v", err)
 	}
+	s.waitReady(t, ctx)
 }
 
 // Freeze pauses the server: connections are still accepted, but nothing

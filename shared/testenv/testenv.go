@@ -28,12 +28,10 @@ import (
 	"time"
 
 	"github.com/go-sql-driver/mysql"
-	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 )
 
-// The variables that configure the harness.
+// The variables that configure the harness (see the README).
 const (
 	EnvMySQLDSN           = "TEST_MYSQL_DSN"
 	EnvMemcachedServers   = "TEST_MEMCACHED_SERVERS"
@@ -130,18 +128,19 @@ func mysqlServer(t testing.TB) string {
 
 // runMySQL starts a MySQL container and returns the DSN of its root user.
 func runMySQL(ctx context.Context) (testcontainers.Container, string, error) {
-	c, err := testcontainers.Run(ctx, image(EnvMySQLImage, DefaultMySQLImage),
+	img := image(EnvMySQLImage, DefaultMySQLImage)
+	if err := requireImage(ctx, img, EnvMySQLImage, homeBuiltMySQLImage); err != nil {
+		return nil, "", err
+	}
+	c, err := testcontainers.Run(ctx, img,
 		testcontainers.WithExposedPorts("3306/tcp"),
 		testcontainers.WithEnv(map[string]string{"MYSQL_ROOT_PASSWORD": mysqlRootPassword}),
-		// A query that succeeds works for MySQL and MariaDB alike; log lines differ.
-		testcontainers.WithWaitStrategy(wait.ForSQL("3306/tcp", "mysql", func(host string, port network.Port) string {
-			return rootDSN(host + ":" + port.Port())
-		}).WithStartupTimeout(startupTimeout).WithPollInterval(200*time.Millisecond)),
 	)
 	if err != nil {
 		return c, "", err
 	}
-	addr, err := c.PortEndpoint(ctx, "3306/tcp", "")
+	// A query that succeeds works for MySQL and MariaDB alike; log lines differ.
+	addr, err := endpoint(ctx, c, "3306/tcp", mysqlProbe)
 	return c, rootDSN(addr), err
 }
 
@@ -161,14 +160,15 @@ func memcachedServer(t testing.TB) string {
 
 // runMemcached starts a memcached container and returns its address.
 func runMemcached(ctx context.Context) (testcontainers.Container, string, error) {
-	c, err := testcontainers.Run(ctx, image(EnvMemcachedImage, DefaultMemcachedImage),
-		testcontainers.WithExposedPorts("11211/tcp"),
-		testcontainers.WithWaitStrategy(wait.ForListeningPort("11211/tcp").WithStartupTimeout(startupTimeout)),
-	)
+	img := image(EnvMemcachedImage, DefaultMemcachedImage)
+	if err := requireImage(ctx, img, EnvMemcachedImage, homeBuiltMemcachedImage); err != nil {
+		return nil, "", err
+	}
+	c, err := testcontainers.Run(ctx, img, testcontainers.WithExposedPorts("11211/tcp"))
 	if err != nil {
 		return c, "", err
 	}
-	addr, err := c.PortEndpoint(ctx, "11211/tcp", "")
+	addr, err := endpoint(ctx, c, "11211/tcp", memcachedProbe)
 	return c, addr, err
 }
 
@@ -183,6 +183,12 @@ func StartServers(ctx context.Context) (mysqlAdminDSN, memcachedServers string, 
 		}
 	}
 	mysqlAdminDSN, memcachedServers = os.Getenv(EnvMySQLDSN), os.Getenv(EnvMemcachedServers)
+	if mysqlAdminDSN == "" || memcachedServers == "" {
+		if err := dockerReady(); err != nil {
+			return "", "", nil, fmt.Errorf("no Docker engine (%v); start Docker, or set %s and %s to running servers",
+				err, EnvMySQLDSN, EnvMemcachedServers)
+		}
+	}
 	for _, s := range []struct {
 		addr *string
 		what string
@@ -285,12 +291,21 @@ var (
 	dockerErr  error
 )
 
+// dockerReady reports whether a Docker engine answers, once per binary,
+// after settling what testcontainers must know before its first call.
+func dockerReady() error {
+	dockerOnce.Do(func() {
+		prepareRyuk()
+		dockerErr = dockerHealth()
+	})
+	return dockerErr
+}
+
 // requireDocker skips the test when no Docker engine answers, or fails it
 // under CI=true.
 func requireDocker(t testing.TB, what string) {
 	t.Helper()
-	dockerOnce.Do(func() { dockerErr = dockerHealth() })
-	if dockerErr == nil {
+	if dockerReady() == nil {
 		return
 	}
 	msg := fmt.Sprintf("testenv: no Docker engine for a %s container (%v); start Docker, or set %s / %s to running servers",
