@@ -4,6 +4,10 @@
 //	go run ./shared/cmd/mc stats [NAME...]   # the server's counters (all, or those named)
 //	go run ./shared/cmd/mc keys [PREFIX]     # every key (lru_crawler metadump all), decoded, with size and expiry
 //	go run ./shared/cmd/mc get KEY           # the value stored under KEY
+//	go run ./shared/cmd/mc gets KEY          # the value and its CAS token
+//	go run ./shared/cmd/mc set KEY VALUE [TTL]         # store (TTL in seconds; 0: no expiry)
+//	go run ./shared/cmd/mc add KEY VALUE [TTL]         # store only if KEY holds nothing
+//	go run ./shared/cmd/mc cas KEY VALUE TOKEN [TTL]   # store only if KEY is unchanged since gets
 //	go run ./shared/cmd/mc delete KEY        # drop one key
 //	go run ./shared/cmd/mc flush             # drop every key (flush_all)
 //	go run ./shared/cmd/mc reset             # zero the counters (stats reset)
@@ -21,6 +25,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +44,10 @@ const usage = `usage: mc COMMAND
   stats [NAME...]   the server's counters, all of them or those named (cmd_get get_hits ...)
   keys [PREFIX]     every key, or those starting with PREFIX: size in memory and time to expiry
   get KEY           the value stored under KEY
+  gets KEY          the value and its CAS token
+  set KEY VALUE [TTL]         store VALUE (TTL in seconds, 0 or none: no expiry)
+  add KEY VALUE [TTL]         store VALUE only if KEY holds nothing
+  cas KEY VALUE TOKEN [TTL]   store VALUE only if KEY is unchanged since gets gave TOKEN
   delete KEY        remove KEY
   flush             remove every key (flush_all)
   reset             set the counters back to zero (stats reset)
@@ -132,6 +141,10 @@ func parse(args []string) (command, error) {
 		return withConn(func(c *conn, out io.Writer) error { return printKeys(c, prefix, out) }), nil
 	case "get":
 		return oneKey(printValue)
+	case "gets":
+		return oneKey(printValueAndToken)
+	case "set", "add", "cas":
+		return storage(name, rest)
 	case "delete":
 		return oneKey(deleteKey)
 	case "flush", "reset":
@@ -150,6 +163,39 @@ func parse(args []string) (command, error) {
 		return nil, errHelp
 	}
 	return nil, fmt.Errorf("unknown command %q", name)
+}
+
+// storage parses KEY VALUE [TOKEN] [TTL] for set, add and cas.
+func storage(verb string, args []string) (command, error) {
+	usage := verb + " takes KEY VALUE [TTL]"
+	token := ""
+	if verb == "cas" {
+		usage = "cas takes KEY VALUE TOKEN [TTL]"
+		if len(args) < 3 {
+			return nil, errors.New(usage)
+		}
+		token = args[2]
+		if _, err := strconv.ParseUint(token, 10, 64); err != nil {
+			return nil, fmt.Errorf("%q is not a CAS token (a number, as gets shows it)", token)
+		}
+		args = append(args[:2:2], args[3:]...)
+	}
+	if len(args) < 2 || len(args) > 3 {
+		return nil, errors.New(usage)
+	}
+	if err := checkKey(args[0]); err != nil {
+		return nil, err
+	}
+	ttl := 0
+	if len(args) == 3 {
+		n, err := strconv.Atoi(args[2])
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("%q is not a TTL in seconds", args[2])
+		}
+		ttl = n
+	}
+	key, value := args[0], args[1]
+	return withConn(func(c *conn, out io.Writer) error { return storeValue(c, verb, key, value, ttl, token, out) }), nil
 }
 
 // checkKey applies memcached's key rule: 1 to 250 bytes, no spaces or

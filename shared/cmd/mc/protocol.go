@@ -242,7 +242,17 @@ func printable(key string) string {
 
 // printValue writes the value stored under key, and a newline.
 func printValue(c *conn, key string, out io.Writer) error {
-	if err := c.send("get " + key); err != nil {
+	return printItem(c, "get", key, out)
+}
+
+// printValueAndToken writes the value stored under key and the CAS token
+// that a "cas" of the key must quote.
+func printValueAndToken(c *conn, key string, out io.Writer) error {
+	return printItem(c, "gets", key, out)
+}
+
+func printItem(c *conn, verb, key string, out io.Writer) error {
+	if err := c.send(verb + " " + key); err != nil {
 		return err
 	}
 	header, err := c.line()
@@ -253,7 +263,8 @@ func printValue(c *conn, key string, out io.Writer) error {
 		return errNotFound
 	}
 	fields := strings.Fields(header)
-	if len(fields) != 4 || fields[0] != "VALUE" {
+	want := map[string]int{"get": 4, "gets": 5}[verb]
+	if len(fields) != want || fields[0] != "VALUE" {
 		return fmt.Errorf("unexpected reply %q", header)
 	}
 	n, err := strconv.Atoi(fields[3])
@@ -271,7 +282,26 @@ func printValue(c *conn, key string, out io.Writer) error {
 	if !bytes.HasSuffix(value, []byte("\n")) {
 		value = append(value, '\n')
 	}
-	_, err = out.Write(value)
+	if _, err = out.Write(value); err != nil || verb != "gets" {
+		return err
+	}
+	_, err = fmt.Fprintf(out, "cas token: %s\n", fields[4])
+	return err
+}
+
+// storeValue sends a storage command (set, add, or cas with its token) and
+// writes memcached's one-word answer: STORED, NOT_STORED, EXISTS or
+// NOT_FOUND.
+func storeValue(c *conn, verb, key, value string, ttl int, token string, out io.Writer) error {
+	request := fmt.Sprintf("%s %s 0 %d %d", verb, key, ttl, len(value))
+	if token != "" {
+		request += " " + token
+	}
+	reply, err := c.simple(request + "\r\n" + value)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(out, reply)
 	return err
 }
 
