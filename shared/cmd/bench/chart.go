@@ -12,7 +12,6 @@ import (
 type chart struct {
 	delay time.Duration
 	rows  []row
-	limit float64
 }
 
 // barChart draws every chart as a group of horizontal bars in one SVG.
@@ -33,7 +32,7 @@ func barChart(charts []chart) []byte {
 		y += groupGap
 		fmt.Fprintf(&b, `<text x="10" y="%d" font-weight="600">TASKS_QUERY_DELAY=%s</text>`+"\n", y-10, c.delay)
 		for _, r := range c.rows {
-			ratio := r.rps / c.limit
+			ratio := r.ratio
 			w := int(ratio * scaleW)
 			if w > scaleW {
 				w = scaleW

@@ -5,12 +5,20 @@
 //	go run ./shared/cmd/bench            # or: make bench
 //
 // It builds each chapter, starts it on loopback with its own database (N
-// tasks) and key prefix, and drives GET / with concurrent keep-alive clients,
-// once with the query at its real cost and once with TASKS_QUERY_DELAY. It
-// writes a Markdown table and an SVG bar chart to -out.
+// tasks) and key prefix, once with the query at its real cost and once with
+// TASKS_QUERY_DELAY, and drives GET / with concurrent keep-alive clients:
+// with wrk when it is installed (a C load generator, far cheaper than the
+// app, so it does not squeeze every server toward the same number), else
+// with Go's HTTP client, and says which. Every server, the limit included,
+// is driven once per round, in interleaved rounds; a chapter's ratio to the
+// limit is the median of its per-round ratios. On Linux it also reports the
+// app process's own CPU time per request, from /proc/PID/stat, which does
+// not depend on the load generator. It writes a Markdown table and an SVG
+// bar chart to -out.
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -42,7 +50,9 @@ import (
 var (
 	tasks       = flag.Int("tasks", 200, "tasks in each chapter's database")
 	concurrency = flag.Int("concurrency", 16, "concurrent clients")
-	duration    = flag.Duration("duration", 5*time.Second, "how long to drive each server")
+	duration    = flag.Duration("duration", 5*time.Second, "how long to drive each server in each round")
+	rounds      = flag.Int("rounds", 3, "interleaved rounds: every server, the limit included, is driven once per round")
+	useWrk      = flag.Bool("wrk", true, "drive load with wrk when it is installed")
 	delays      = flag.String("delays", "0,20ms", "TASKS_QUERY_DELAY values to run, comma-separated")
 	outDir      = flag.String("out", "bench-results", "folder for results.md and results.svg")
 	benchmem    = flag.Bool("benchmem", true, "also run each chapter's BenchmarkListPage for bytes and allocations per request")
@@ -50,15 +60,26 @@ var (
 	limitServer = flag.String("limit-server", "", "internal: serve the limit on this address (memcached servers and key follow as arguments)")
 )
 
-// row is one server's measurement.
+// row is one server's measurement: medians over the rounds.
 type row struct {
 	name                  string
 	reqs                  int
 	rps                   float64
+	ratio                 float64 // to the limit's throughput in the same round
+	cpuPerReq             time.Duration
+	cpuRatio              float64 // to the limit's CPU per request in the same round
 	p50, p99              time.Duration
 	queriesPerReq         float64
 	roundTripsPerReq      float64
 	bytesPerReq, allocsPR string
+}
+
+// sample is one drive of one server.
+type sample struct {
+	reqs      int
+	rps       float64
+	cpuPerReq time.Duration // 0 where /proc is not there
+	p50, p99  time.Duration
 }
 
 func main() {
@@ -122,34 +143,92 @@ func run() error {
 		}
 	}
 
-	var report strings.Builder
-	fmt.Fprintf(&report, "# Benchmark results\n\n%s\n", machine(mcServers))
-	var charts []chart
+	driver := "Go's net/http client, in a process of its own (wrk is not installed: it is cheaper, and makes the ratios more honest)"
+	if _, err := exec.LookPath("wrk"); err == nil && *useWrk {
+		driver = fmt.Sprintf("wrk, 1 thread, %d connections", *concurrency)
+	} else {
+		*useWrk = false
+	}
+	log.Printf("load generator: %s", driver)
+
+	// Start everything first, then drive it in interleaved rounds, so that
+	// whatever else the machine does spreads over every server alike.
+	var servers []*server
+	defer func() {
+		for _, srv := range servers {
+			srv.stop()
+		}
+	}()
+	var delayList []time.Duration
 	for _, d := range strings.Split(*delays, ",") {
 		delay, err := time.ParseDuration(strings.TrimSpace(d))
 		if err != nil {
 			return fmt.Errorf("-delays: %w", err)
 		}
-		var rows []row
-		var page []byte
+		delayList = append(delayList, delay)
 		for _, step := range steps {
 			name := filepath.Base(step)
-			r, body, err := measureChapter(ctx, adminDSN, mcServers, filepath.Join(bin, name), name, delay)
+			srv, err := startChapter(ctx, adminDSN, mcServers, filepath.Join(bin, name), name, delay)
+			if srv != nil {
+				servers = append(servers, srv)
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
-			r.bytesPerReq, r.allocsPR = allocs[name][0], allocs[name][1]
-			rows = append(rows, r)
-			page = body // the last chapter's page is what the limit serves
 		}
-		limit, err := measureLimit(mcServers, page)
-		if err != nil {
-			return fmt.Errorf("limit: %w", err)
-		}
-		rows = append(rows, limit)
-		writeTable(&report, delay, rows, limit.rps)
-		charts = append(charts, chart{delay: delay, rows: rows, limit: limit.rps})
 	}
+	limit, err := startLimit(mcServers, servers[len(servers)-1].page)
+	if limit != nil {
+		defer limit.stop()
+	}
+	if err != nil {
+		return fmt.Errorf("limit: %w", err)
+	}
+
+	for round := 1; round <= *rounds; round++ {
+		log.Printf("round %d of %d", round, *rounds)
+		before := limit.drive()
+		for _, srv := range servers {
+			if err := srv.measure(); err != nil {
+				return fmt.Errorf("%s: %w", srv.name, err)
+			}
+		}
+		after := limit.drive()
+		// The limit is driven before and after the chapters: the round's
+		// ratios are to the mean of the two.
+		ref := sample{rps: (before.rps + after.rps) / 2, cpuPerReq: (before.cpuPerReq + after.cpuPerReq) / 2}
+		limit.samples = append(limit.samples, before, after)
+		for _, srv := range servers {
+			last := srv.samples[len(srv.samples)-1]
+			srv.ratios = append(srv.ratios, last.rps/ref.rps)
+			if ref.cpuPerReq > 0 {
+				srv.cpuRatios = append(srv.cpuRatios, float64(last.cpuPerReq)/float64(ref.cpuPerReq))
+			}
+		}
+	}
+
+	var report strings.Builder
+	fmt.Fprintf(&report, "# Benchmark results\n\n%s\n", machine(mcServers, driver))
+	var charts []chart
+	limitRow := limit.row("limit: one memcached get")
+	limitRow.ratio, limitRow.cpuRatio, limitRow.roundTripsPerReq = 1, 1, 1
+	byName := map[string]row{}
+	for _, delay := range delayList {
+		var rows []row
+		for _, srv := range servers {
+			if srv.delay != delay {
+				continue
+			}
+			r := srv.row(srv.name)
+			r.bytesPerReq, r.allocsPR = allocs[srv.name][0], allocs[srv.name][1]
+			rows = append(rows, r)
+			byName[fmt.Sprintf("%s@%s", srv.name[:6], delay)] = r
+		}
+		rows = append(rows, limitRow)
+		writeTable(&report, delay, rows)
+		charts = append(charts, chart{delay: delay, rows: rows})
+	}
+	writeTargets(&report, byName)
 
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return err
@@ -165,92 +244,216 @@ func run() error {
 	return nil
 }
 
-// measureChapter starts one chapter on its own database and drives it.
-func measureChapter(ctx context.Context, adminDSN, mcServers, binary, name string, delay time.Duration) (row, []byte, error) {
+// server is a chapter (or the limit) running in a process of its own.
+type server struct {
+	name, base string
+	delay      time.Duration
+	cmd        *exec.Cmd
+	db         *sql.DB // the chapter's database, to count its queries
+	page       []byte  // the warm page, for the limit to serve
+	cleanup    []func()
+
+	samples           []sample
+	ratios, cpuRatios []float64
+	queriesPerReq     float64
+	roundTripsPerReq  float64
+}
+
+func (s *server) stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		s.cmd.Wait()
+	}
+	for i := len(s.cleanup) - 1; i >= 0; i-- {
+		s.cleanup[i]()
+	}
+}
+
+// startChapter starts one chapter on its own database with the tasks, and
+// warms every cache it has.
+func startChapter(ctx context.Context, adminDSN, mcServers, binary, name string, delay time.Duration) (*server, error) {
+	srv := &server{name: name, delay: delay}
 	dbName := fmt.Sprintf("bench_%s_%d", strings.ReplaceAll(name[:6], "-", ""), delay.Milliseconds())
 	if err := testenv.DropDatabase(ctx, adminDSN, dbName); err != nil {
-		return row{}, nil, fmt.Errorf("the previous run's database: %w", err)
+		return nil, fmt.Errorf("the previous run's database: %w", err)
 	}
 	databaseURL, err := testenv.CreateDatabase(ctx, adminDSN, dbName)
 	if err != nil {
-		return row{}, nil, err
+		return nil, err
 	}
-	defer func() {
+	srv.cleanup = append(srv.cleanup, func() {
 		if err := testenv.DropDatabase(ctx, adminDSN, dbName); err != nil {
 			log.Printf("%v (drop it by hand)", err)
 		}
-	}()
-
+	})
 	addr, err := freeAddr()
 	if err != nil {
-		return row{}, nil, err
+		return srv, err
 	}
-	cmd := exec.Command(binary)
-	cmd.Env = append(os.Environ(),
+	srv.base = "http://" + addr
+	srv.cmd = exec.Command(binary)
+	srv.cmd.Env = append(os.Environ(),
 		"ADDR="+addr,
 		"DATABASE_URL="+databaseURL,
 		"MEMCACHED_SERVERS="+mcServers,
 		"CACHE_KEY_PREFIX="+fmt.Sprintf("bench-%s-%d-%d:", name[:6], delay.Milliseconds(), time.Now().UnixNano()),
 		"TASKS_QUERY_DELAY="+delay.String(),
 	)
-	if err := cmd.Start(); err != nil { // its request log goes nowhere
-		return row{}, nil, err
+	if err := srv.cmd.Start(); err != nil { // its request log goes nowhere
+		return srv, err
 	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	}()
-	base := "http://" + addr
-	if err := waitHealthy(base); err != nil {
-		return row{}, nil, err
+	if err := waitHealthy(srv.base); err != nil {
+		return srv, err
 	}
 	src, err := database.ParseURL(databaseURL)
 	if err != nil {
-		return row{}, nil, err
+		return srv, err
 	}
-	db, err := sql.Open("mysql", src.DSN)
-	if err != nil {
-		return row{}, nil, err
+	if srv.db, err = sql.Open("mysql", src.DSN); err != nil {
+		return srv, err
 	}
-	defer db.Close()
+	srv.cleanup = append(srv.cleanup, func() { srv.db.Close() })
 	for i := 1; i <= *tasks; i++ {
-		if _, err := db.ExecContext(ctx, "INSERT INTO tasks (name) VALUES (?)", fmt.Sprintf("Task number %d: something to do", i)); err != nil {
-			return row{}, nil, err
+		if _, err := srv.db.ExecContext(ctx, "INSERT INTO tasks (name) VALUES (?)", fmt.Sprintf("Task number %d: something to do", i)); err != nil {
+			return srv, err
 		}
 	}
-
-	var body []byte
 	for range 3 { // warm every cache the chapter has
-		if body, err = fetch(base + "/"); err != nil {
-			return row{}, nil, err
+		if srv.page, err = fetch(srv.base + "/"); err != nil {
+			return srv, err
 		}
 	}
-	rtBefore, _ := roundTrips(body)
-	selectsBefore, err := comSelect(db)
-	if err != nil {
-		return row{}, nil, err
-	}
-	log.Printf("driving %s (TASKS_QUERY_DELAY=%s)", name, delay)
-	r := drive(base + "/")
-	r.name = name
-	selectsAfter, err := comSelect(db)
-	if err != nil {
-		return row{}, nil, err
-	}
-	if body, err = fetch(base + "/"); err != nil {
-		return row{}, nil, err
-	}
-	if rtAfter, own := roundTrips(body); r.reqs > 0 && rtAfter >= 0 {
-		r.roundTripsPerReq = float64(rtAfter-own-rtBefore) / float64(r.reqs)
-	}
-	if r.reqs > 0 {
-		r.queriesPerReq = float64(selectsAfter-selectsBefore) / float64(r.reqs)
-	}
-	return r, body, nil
+	return srv, nil
 }
 
-// drive sends GET requests from concurrent clients for the set duration.
-func drive(target string) row {
+// measure drives the chapter once and counts its queries and round trips.
+func (s *server) measure() error {
+	rtBefore, _ := roundTrips(s.page)
+	selectsBefore, err := comSelect(s.db)
+	if err != nil {
+		return err
+	}
+	log.Printf("driving %s (TASKS_QUERY_DELAY=%s)", s.name, s.delay)
+	got := s.drive()
+	selectsAfter, err := comSelect(s.db)
+	if err != nil {
+		return err
+	}
+	if s.page, err = fetch(s.base + "/"); err != nil {
+		return err
+	}
+	if rtAfter, own := roundTrips(s.page); got.reqs > 0 && rtAfter >= 0 {
+		s.roundTripsPerReq = float64(rtAfter-own-rtBefore) / float64(got.reqs)
+	}
+	if got.reqs > 0 {
+		s.queriesPerReq = float64(selectsAfter-selectsBefore) / float64(got.reqs)
+	}
+	return nil
+}
+
+// drive loads the server for -duration and records the sample.
+func (s *server) drive() sample {
+	ticks := cpuTicks(s.cmd.Process.Pid)
+	var got sample
+	if *useWrk {
+		got = driveWrk(s.base + "/")
+	} else {
+		got = driveGo(s.base + "/")
+	}
+	if after := cpuTicks(s.cmd.Process.Pid); ticks >= 0 && after >= 0 && got.reqs > 0 {
+		got.cpuPerReq = time.Duration(after-ticks) * clockTick / time.Duration(got.reqs)
+	}
+	s.samples = append(s.samples, got)
+	return got
+}
+
+// row is the server's medians over its samples.
+func (s *server) row(name string) row {
+	r := row{name: name, queriesPerReq: s.queriesPerReq, roundTripsPerReq: s.roundTripsPerReq}
+	var rps, p50s, p99s, cpus []float64
+	for _, x := range s.samples {
+		r.reqs += x.reqs
+		rps = append(rps, x.rps)
+		p50s = append(p50s, float64(x.p50))
+		p99s = append(p99s, float64(x.p99))
+		cpus = append(cpus, float64(x.cpuPerReq))
+	}
+	r.rps, r.ratio, r.cpuRatio = median(rps), median(s.ratios), median(s.cpuRatios)
+	r.p50, r.p99, r.cpuPerReq = time.Duration(median(p50s)), time.Duration(median(p99s)), time.Duration(median(cpus))
+	return r
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	xs = slices.Sorted(slices.Values(xs))
+	if n := len(xs); n%2 == 0 {
+		return (xs[n/2-1] + xs[n/2]) / 2
+	}
+	return xs[len(xs)/2]
+}
+
+// clockTick is the unit of /proc/PID/stat's CPU times (USER_HZ, 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// cpuTicks is the user and system CPU time a process has used, in ticks,
+// or -1 where /proc is not there.
+func cpuTicks(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// The command name, in parentheses, may hold spaces: count from its end.
+	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(fields) < 13 {
+		return -1
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return -1
+	}
+	return utime + stime
+}
+
+var (
+	wrkRequests = regexp.MustCompile(`(\d+) requests in ([\d.]+)(\w+)`)
+	wrkRate     = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkLatency  = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)$`)
+	wrkErrors   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)|Socket errors: .*`)
+)
+
+// driveWrk runs wrk against target for -duration.
+func driveWrk(target string) sample {
+	out, err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(*concurrency), "-d"+duration.String(), "--latency", target).CombinedOutput()
+	if err != nil {
+		log.Printf("  wrk: %v\n%s", err, out)
+		return sample{}
+	}
+	var got sample
+	if m := wrkRequests.FindSubmatch(out); m != nil {
+		got.reqs, _ = strconv.Atoi(string(m[1]))
+	}
+	if m := wrkRate.FindSubmatch(out); m != nil {
+		got.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	}
+	for _, m := range wrkLatency.FindAllSubmatch(out, -1) {
+		d, _ := time.ParseDuration(string(m[2]) + strings.Replace(string(m[3]), "us", "µs", 1))
+		if string(m[1]) == "50" {
+			got.p50 = d
+		} else {
+			got.p99 = d
+		}
+	}
+	if m := wrkErrors.Find(out); m != nil {
+		log.Printf("  wrk: %s", m)
+	}
+	return got
+}
+
+// driveGo sends GET requests from concurrent clients for -duration.
+func driveGo(target string) sample {
 	transport := &http.Transport{MaxIdleConnsPerHost: *concurrency, MaxConnsPerHost: *concurrency, DisableCompression: true}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport}
@@ -283,49 +486,40 @@ func drive(target string) row {
 	elapsed := time.Since(start)
 	all := slices.Concat(latencies...)
 	slices.Sort(all)
-	r := row{reqs: len(all), rps: float64(len(all)) / elapsed.Seconds()}
+	got := sample{reqs: len(all), rps: float64(len(all)) / elapsed.Seconds()}
 	if len(all) > 0 {
-		r.p50, r.p99 = all[len(all)/2], all[len(all)*99/100]
+		got.p50, got.p99 = all[len(all)/2], all[len(all)*99/100]
 	}
 	if n := sumInts(errs); n > 0 {
 		log.Printf("  %d failed requests", n)
 	}
-	return r
+	return got
 }
 
-// measureLimit serves page from memcached with one get per request, in a
-// process of its own like the chapters, and drives it the same way.
-func measureLimit(mcServers string, page []byte) (row, error) {
+// startLimit serves page from memcached with one get per request, in a
+// process of its own like the chapters.
+func startLimit(mcServers string, page []byte) (*server, error) {
 	key := fmt.Sprintf("bench-limit-%d", time.Now().UnixNano())
 	mc := memcache.New(strings.Split(mcServers, ",")...)
 	if err := mc.Set(&memcache.Item{Key: key, Value: page}); err != nil {
-		return row{}, err
+		return nil, err
 	}
-	defer mc.Delete(key)
+	srv := &server{name: "the limit", cleanup: []func(){func() { mc.Delete(key) }}}
 	self, err := os.Executable()
 	if err != nil {
-		return row{}, err
+		return srv, err
 	}
 	addr, err := freeAddr()
 	if err != nil {
-		return row{}, err
+		return srv, err
 	}
-	cmd := exec.Command(self, "-limit-server", addr, mcServers, key)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		return row{}, err
+	srv.base = "http://" + addr
+	srv.cmd = exec.Command(self, "-limit-server", addr, mcServers, key)
+	srv.cmd.Stderr = os.Stderr
+	if err := srv.cmd.Start(); err != nil {
+		return srv, err
 	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	}()
-	if err := waitHealthy("http://" + addr); err != nil {
-		return row{}, err
-	}
-	log.Printf("driving the limit")
-	r := drive("http://" + addr + "/")
-	r.name, r.roundTripsPerReq, r.bytesPerReq, r.allocsPR = "limit: one memcached get", 1, "", ""
-	return r, nil
+	return srv, waitHealthy(srv.base)
 }
 
 // serveLimit is the limit's process: one memcached get, then the bytes.
@@ -447,7 +641,7 @@ func sumInts(xs []int) (n int) {
 }
 
 // machine describes where the numbers come from.
-func machine(mcServers string) string {
+func machine(mcServers, driver string) string {
 	cpu := "unknown CPU"
 	if info, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		if m := regexp.MustCompile(`model name\s*:\s*(.+)`).FindSubmatch(info); m != nil {
@@ -455,17 +649,62 @@ func machine(mcServers string) string {
 		}
 	}
 	return fmt.Sprintf("Machine: %d cores (%s), %s, %s/%s. Servers: MySQL-compatible and memcached (%s) in local containers; the load generator, the servers and the app share the machine.\n\n"+
-		"Load: %d concurrent keep-alive clients for %s per row, GET / with %d tasks. App pools: MySQL 16 connections, memcached 64 idle connections per server, CACHE_TIMEOUT 250ms.\n",
-		runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH, mcServers, *concurrency, *duration, *tasks)
+		"Load: %s; %d concurrent keep-alive clients, GET / with %d tasks, %s per server per round, %d interleaved rounds (the limit driven before and after the chapters in each). "+
+		"Figures are medians over the rounds; × limit is the median of the per-round ratios. App CPU is the app process's own user+system time per request (/proc/PID/stat). "+
+		"App pools: MySQL 16 connections, memcached 64 idle connections per server, CACHE_TIMEOUT 250ms.\n",
+		runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH, mcServers, driver, *concurrency, *tasks, *duration, *rounds)
 }
 
-func writeTable(w io.Writer, delay time.Duration, rows []row, limit float64) {
+func writeTable(w io.Writer, delay time.Duration, rows []row) {
 	fmt.Fprintf(w, "\n## TASKS_QUERY_DELAY=%s\n\n", delay)
-	fmt.Fprintln(w, "| server | req/s | × limit | p50 | p99 | DB queries/req | memcached round trips/req | B/req | allocs/req |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| server | req/s | × limit | app CPU/req | CPU × limit | p50 | p99 | DB queries/req | memcached round trips/req | B/req | allocs/req |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %.0f | %.2f | %s | %s | %.2f | %.2f | %s | %s |\n",
-			r.name, r.rps, r.rps/limit, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond),
+		cpu, cpuRatio := "n/a", "n/a"
+		if r.cpuPerReq > 0 {
+			cpu, cpuRatio = fmt.Sprintf("%d µs", r.cpuPerReq.Microseconds()), fmt.Sprintf("%.2f", r.cpuRatio)
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.2f | %s | %s | %s | %s | %.2f | %.2f | %s | %s |\n",
+			r.name, r.rps, r.ratio, cpu, cpuRatio, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond),
 			r.queriesPerReq, r.roundTripsPerReq, r.bytesPerReq, r.allocsPR)
+	}
+}
+
+// writeTargets checks the goals the README quotes: a warm view-cache hit
+// close to the limit, in throughput and in the app's own CPU, and a cached
+// query that hides a 20 ms query completely.
+func writeTargets(w io.Writer, rows map[string]row) {
+	fmt.Fprint(w, "\n## Targets\n\n")
+	check := func(what string, got, want float64, atLeast bool) {
+		met := got >= want
+		if !atLeast {
+			met = got <= want
+		}
+		mark := "met"
+		if !met {
+			mark = "**not met**"
+		}
+		op := "≥"
+		if !atLeast {
+			op = "≤"
+		}
+		fmt.Fprintf(w, "- %s: %.2f (goal %s %.2f): %s\n", what, got, op, want, mark)
+	}
+	if r, ok := rows["step08@0s"]; ok {
+		check("step08 throughput × limit", r.ratio, 0.90, true)
+		if r.cpuRatio > 0 {
+			check("step08 app CPU per request × limit", r.cpuRatio, 1.15, false)
+		}
+	}
+	if r, ok := rows["step09@0s"]; ok {
+		check("step09 throughput × limit", r.ratio, 0.85, true)
+		if r.cpuRatio > 0 {
+			check("step09 app CPU per request × limit", r.cpuRatio, 1.25, false)
+		}
+	}
+	if a, ok := rows["step04@20ms"]; ok {
+		if b, ok := rows["step03@0s"]; ok && b.ratio > 0 {
+			check("step04 with a 20 ms query ÷ step03 with none (throughput)", a.ratio/b.ratio, 1.05, true)
+		}
 	}
 }
