@@ -4,11 +4,7 @@ go 1.26.0
 
 require github.com/go-memcache-workshop/tasklist/shared v0.0.0
 
-require (
-	filippo.io/edwards25519 v1.2.0 // indirect
-	github.com/go-sql-driver/mysql v1.10.1 // indirect
-	github.com/joho/godotenv v1.5.1 // indirect
-)
+require github.com/joho/godotenv v1.5.1 // indirect
 
 // The shared module lives beside the chapters; this keeps the chapter
 // buildable on its own (GOWORK=off) as well as inside the workspace.
