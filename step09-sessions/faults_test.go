@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -207,7 +204,7 @@ func newPageDrill(t testing.TB) *pageDrill {
 	request(t, "GET", srv.URL+"/", nil, nil)
 	request(t, "GET", srv.URL+"/", nil, nil)
 	for i, n := range d.nodes {
-		if holds(t, n.Addr, viewKey("/")) {
+		if n.Has(t, viewKey("/")) {
 			d.page = i
 		}
 	}
@@ -310,10 +307,10 @@ func TestPageDrillFrozenServerThawed(t *testing.T) {
 	// again, and from then on the page comes from it: it still holds the
 	// page it had before it froze.
 	time.Sleep(drillRetryAfter + drillTimeout)
-	before := memcachedStat(t, node.Addr, "get_hits")
+	before := node.Stats(t)["get_hits"]
 	loads := d.load(time.Second)
 	d.check(t, loads)
-	if n := memcachedStat(t, node.Addr, "get_hits") - before; n < int64(len(loads))/2 {
+	if n := node.Stats(t)["get_hits"] - before; n < int64(len(loads))/2 {
 		t.Errorf("the thawed server answered %d hits for %d pages; want it to serve the page again", n, len(loads))
 	}
 }
@@ -344,46 +341,4 @@ func TestPageDrillAllThreeFrozen(t *testing.T) {
 	if limit := 3 * (drillClients + int(duration/drillRetryAfter) + 1); waited > limit {
 		t.Errorf("%d pages waited a timeout; want at most %d (one per browser per server, one per server per pause)", waited, limit)
 	}
-}
-
-// memcachedStat returns one of memcached's own counters ("stats").
-func memcachedStat(t testing.TB, addr, name string) int64 {
-	t.Helper()
-	for _, line := range strings.Split(memcachedCommand(t, addr, "stats"), "\r\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[1] == name {
-			n, _ := strconv.ParseInt(f[2], 10, 64)
-			return n
-		}
-	}
-	t.Fatalf("memcached at %s has no stat %s", addr, name)
-	return 0
-}
-
-// holds reports whether the memcached at addr has key.
-func holds(t testing.TB, addr, key string) bool {
-	t.Helper()
-	return strings.HasPrefix(memcachedCommand(t, addr, "get "+key), "VALUE ")
-}
-
-// memcachedCommand sends one command on a connection of its own and returns
-// the answer, up to its END.
-func memcachedCommand(t testing.TB, addr, command string) string {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	io.WriteString(conn, command+"\r\n")
-	var answer strings.Builder
-	r := bufio.NewReader(conn)
-	for !strings.HasSuffix(answer.String(), "END\r\n") {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("%s to memcached at %s: %v", command, addr, err)
-		}
-		answer.WriteString(line)
-	}
-	return answer.String()
 }

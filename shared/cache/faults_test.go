@@ -1,13 +1,9 @@
 package cache
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -136,18 +132,27 @@ func (d *drill) tally(t *testing.T, outcomes []outcome, down int) (errs int) {
 	return errs
 }
 
+// loadWhileOut loads the drill for duration while node 1 is out, and
+// checks the errors: at most one per caller (the gets already waiting on it
+// when it first failed), then one per pause of retryAfter, the one get that
+// tries it again.
+func (d *drill) loadWhileOut(t *testing.T, duration, retryAfter time.Duration) {
+	t.Helper()
+	limit := drillWorkers + int(duration/retryAfter) + 1
+	if errs := d.tally(t, d.load(duration), 1); errs > limit {
+		t.Errorf("%d errors; want at most %d: one per caller, then one try per pause", errs, limit)
+	}
+}
+
 func TestDrillOneOfThreeFrozen(t *testing.T) {
 	d := newDrill(t, time.Minute)
 	d.nodes[1].Freeze(t)
 	defer d.nodes[1].Thaw(t)
 
-	outcomes := d.load(3 * time.Second)
 	// Only the gets already waiting on the frozen node when it first timed
 	// out fail: one per caller at most. After that it is left out, and no
 	// healthy node is blamed for it (tally checks their keys).
-	if errs := d.tally(t, outcomes, 1); errs > drillWorkers {
-		t.Errorf("%d errors; want at most one per caller (%d), those waiting when the node first timed out", errs, drillWorkers)
-	}
+	d.loadWhileOut(t, 3*time.Second, time.Minute)
 }
 
 func TestDrillOneOfThreeStoppedAndRestarted(t *testing.T) {
@@ -155,12 +160,7 @@ func TestDrillOneOfThreeStoppedAndRestarted(t *testing.T) {
 	d := newDrill(t, retryAfter)
 	d.nodes[1].Stop(t)
 
-	const stopped = 2 * retryAfter
-	outcomes := d.load(stopped)
-	tries := int(stopped/retryAfter) + 1
-	if errs := d.tally(t, outcomes, 1); errs > drillWorkers+tries {
-		t.Errorf("%d errors; want at most %d: one per caller, then one try per pause", errs, drillWorkers+tries)
-	}
+	d.loadWhileOut(t, 2*retryAfter, retryAfter)
 
 	// It comes back empty; after the pause its keys are stored on it again.
 	d.nodes[1].Start(t)
@@ -174,7 +174,7 @@ func TestDrillOneOfThreeStoppedAndRestarted(t *testing.T) {
 			mine++
 		}
 	}
-	if got := serverStats(t, d.nodes[1].Addr)["curr_items"]; got != int64(mine) {
+	if got := d.nodes[1].Stats(t)["curr_items"]; got != int64(mine) {
 		t.Errorf("the restarted node holds %d items, want its %d keys", got, mine)
 	}
 }
@@ -186,16 +186,11 @@ func TestDrillFrozenNodeThawed(t *testing.T) {
 
 	// Frozen for three pauses: after each, one get tries the node again
 	// and waits one timeout; every other get leaves it out.
-	const frozen = 3 * retryAfter
-	outcomes := d.load(frozen)
-	tries := int(frozen/retryAfter) + 1
-	if errs := d.tally(t, outcomes, 1); errs > drillWorkers+tries {
-		t.Errorf("%d errors; want at most %d: the first timeout's callers, then one try per pause", errs, drillWorkers+tries)
-	}
+	d.loadWhileOut(t, 3*retryAfter, retryAfter)
 
 	d.nodes[1].Thaw(t)
 	time.Sleep(retryAfter + drillTimeout) // the pause, and the try that may be waiting
-	outcomes = d.load(time.Second)
+	outcomes := d.load(time.Second)
 	// The first get of one of its keys tries the node again; while that try
 	// is out, its other keys still go to their second choice (and miss).
 	// Once it has answered, every key is served by its own node.
@@ -254,7 +249,7 @@ func TestCancelledContextSendsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	before := serverStats(t, node.Addr)
+	before := node.Stats(t)
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
@@ -273,7 +268,7 @@ func TestCancelledContextSendsNothing(t *testing.T) {
 		t.Errorf("Delete past its deadline = %v, want context.DeadlineExceeded", err)
 	}
 
-	after := serverStats(t, node.Addr)
+	after := node.Stats(t)
 	for _, stat := range []string{"cmd_get", "cmd_set", "delete_misses", "delete_hits"} {
 		if before[stat] != after[stat] {
 			t.Errorf("memcached's %s went from %d to %d: an operation was sent", stat, before[stat], after[stat])
@@ -282,35 +277,5 @@ func TestCancelledContextSendsNothing(t *testing.T) {
 	want := "gets=3 hits=0 misses=0 sets=1 deletes=1 round_trips=0 errors=4"
 	if got := c.Totals().String(); got != want {
 		t.Errorf("totals %s, want %s", got, want)
-	}
-}
-
-// serverStats returns memcached's own counters ("stats"), read on a
-// connection of the test's own.
-func serverStats(t *testing.T, addr string) map[string]int64 {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	fmt.Fprint(conn, "stats\r\n")
-	stats := make(map[string]int64)
-	r := bufio.NewReader(conn)
-	for {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatal(err)
-		}
-		fields := strings.Fields(line)
-		if len(fields) == 1 && fields[0] == "END" {
-			return stats
-		}
-		if len(fields) == 3 && fields[0] == "STAT" {
-			if n, err := strconv.ParseInt(fields[2], 10, 64); err == nil {
-				stats[fields[1]] = n
-			}
-		}
 	}
 }

@@ -1,7 +1,9 @@
 package testenv
 
 import (
+	"bufio"
 	"context"
+	"io"
 	"net"
 	"net/netip"
 	"strconv"
@@ -157,4 +159,50 @@ func freePort(t testing.TB) string {
 	}
 	defer ln.Close()
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// Stats returns the server's own counters ("stats"), read on a connection
+// of the test's own. The server must be memcached.
+func (s *Server) Stats(t testing.TB) map[string]int64 {
+	t.Helper()
+	stats := make(map[string]int64)
+	for _, line := range strings.Split(s.command(t, "stats"), "\r\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "STAT" {
+			if n, err := strconv.ParseInt(f[2], 10, 64); err == nil {
+				stats[f[1]] = n
+			}
+		}
+	}
+	return stats
+}
+
+// Has reports whether the memcached server holds key.
+func (s *Server) Has(t testing.TB, key string) bool {
+	t.Helper()
+	return strings.HasPrefix(s.command(t, "get "+key), "VALUE ")
+}
+
+// command sends one memcached command whose answer ends with END, and
+// returns the answer.
+func (s *Server) command(t testing.TB, command string) string {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.WriteString(conn, command+"\r\n"); err != nil {
+		t.Fatalf("testenv: %s: %v", command, err)
+	}
+	var answer strings.Builder
+	r := bufio.NewReader(conn)
+	for !strings.HasSuffix(answer.String(), "END\r\n") {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("testenv: %s to memcached at %s: %v", command, s.Addr, err)
+		}
+		answer.WriteString(line)
+	}
+	return answer.String()
 }
