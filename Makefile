@@ -16,7 +16,7 @@ TESTFLAGS ?=
 # else the ones `make images` builds (built first if missing). See .ci/images/for-tests.sh.
 test_images = settings=$$(bash .ci/images/for-tests.sh) && eval "$$settings"
 
-.PHONY: help run test test-step diff bench images image mc
+.PHONY: help run test test-step diff bench images image mc observe
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,3 +44,6 @@ mc: ## look into memcached (MEMCACHED_SERVERS, else 127.0.0.1:11211): make mc AR
 
 image: ## build the app's container image of a chapter: make image STEP=04 (see docs/deploy.md)
 	docker build --build-arg STEP=$(call number,$(STEP)) -t tasklist:$(call number,$(STEP)) .
+
+observe: ## replay a chapter's "What you will observe" on fresh servers (Docker): make observe STEP=04
+	@$(test_images) && go run ./shared/cmd/observe $(STEP)

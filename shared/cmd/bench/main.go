@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -43,6 +42,7 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 	_ "github.com/go-sql-driver/mysql"
 
+	"github.com/go-memcache-workshop/tasklist/shared/chapterapp"
 	"github.com/go-memcache-workshop/tasklist/shared/database"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
@@ -96,7 +96,7 @@ func main() {
 
 func run() error {
 	ctx := context.Background()
-	root, err := workspaceRoot()
+	root, err := chapterapp.Root()
 	if err != nil {
 		return err
 	}
@@ -125,10 +125,8 @@ func run() error {
 	defer os.RemoveAll(bin)
 	for _, step := range steps {
 		log.Printf("building %s", filepath.Base(step))
-		cmd := exec.Command("go", "build", "-o", filepath.Join(bin, filepath.Base(step)), ".")
-		cmd.Dir, cmd.Stderr = step, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build %s: %w", step, err)
+		if err := chapterapp.Build(step, filepath.Join(bin, filepath.Base(step))); err != nil {
+			return err
 		}
 	}
 
@@ -286,7 +284,7 @@ func startChapter(ctx context.Context, adminDSN, mcServers, binary, name string,
 			log.Printf("%v (drop it by hand)", err)
 		}
 	})
-	addr, err := freeAddr()
+	addr, err := chapterapp.FreeAddr()
 	if err != nil {
 		return srv, err
 	}
@@ -302,7 +300,7 @@ func startChapter(ctx context.Context, adminDSN, mcServers, binary, name string,
 	if err := srv.cmd.Start(); err != nil { // its request log goes nowhere
 		return srv, err
 	}
-	if err := waitHealthy(srv.base); err != nil {
+	if err := chapterapp.WaitHealthy(srv.base); err != nil {
 		return srv, err
 	}
 	src, err := database.ParseURL(databaseURL)
@@ -509,7 +507,7 @@ func startLimit(mcServers string, page []byte) (*server, error) {
 	if err != nil {
 		return srv, err
 	}
-	addr, err := freeAddr()
+	addr, err := chapterapp.FreeAddr()
 	if err != nil {
 		return srv, err
 	}
@@ -519,7 +517,7 @@ func startLimit(mcServers string, page []byte) (*server, error) {
 	if err := srv.cmd.Start(); err != nil {
 		return srv, err
 	}
-	return srv, waitHealthy(srv.base)
+	return srv, chapterapp.WaitHealthy(srv.base)
 }
 
 // serveLimit is the limit's process: one memcached get, then the bytes.
@@ -592,45 +590,6 @@ func fetch(target string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: %s", target, resp.Status)
 	}
 	return io.ReadAll(resp.Body)
-}
-
-func waitHealthy(base string) error {
-	for range 100 {
-		if resp, err := http.Get(base + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("%s did not become healthy", base)
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
-
-func workspaceRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run from inside the workshop (no go.work found)")
-		}
-		dir = parent
-	}
 }
 
 func sumInts(xs []int) (n int) {

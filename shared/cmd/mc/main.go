@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/go-memcache-workshop/tasklist/shared/config"
+	"github.com/go-memcache-workshop/tasklist/shared/memcachedtext"
 )
 
 // DefaultServer is where mc looks when no server is configured: a memcached
@@ -64,7 +65,7 @@ func main() {
 	if len(servers) == 0 {
 		servers = []string{DefaultServer}
 	}
-	auth := credentials{cfg.MemcachierUsername, cfg.MemcachierPassword}
+	auth := credentials{Username: cfg.MemcachierUsername, Password: cfg.MemcachierPassword}
 	os.Exit(run(os.Args[1:], servers, auth, os.Stdout, os.Stderr))
 }
 
@@ -72,7 +73,13 @@ func main() {
 var errHelp = errors.New("help")
 
 // errNotFound makes get and delete exit with status 1 when no server has the key.
-var errNotFound = errors.New("not found")
+var errNotFound = memcachedtext.ErrNotFound
+
+// credentials log in to MemCachier; empty for a plain memcached.
+type credentials = memcachedtext.Credentials
+
+// conn is one connection to one server.
+type conn = memcachedtext.Conn
 
 // run carries out one command against every server and returns the exit
 // status: 0 on success, 1 when the key was not found or a server failed,
@@ -132,28 +139,28 @@ func parse(args []string) (command, error) {
 	}
 	switch name {
 	case "stats":
-		return withConn(func(c *conn, out io.Writer) error { return printStats(c, rest, out) }), nil
+		return withConn(func(c *conn, out io.Writer) error { return memcachedtext.PrintStats(c, rest, out) }), nil
 	case "keys":
 		if len(rest) > 1 {
 			return nil, errors.New("keys takes at most one prefix")
 		}
 		prefix := strings.Join(rest, "")
-		return withConn(func(c *conn, out io.Writer) error { return printKeys(c, prefix, out) }), nil
+		return withConn(func(c *conn, out io.Writer) error { return memcachedtext.PrintKeys(c, prefix, out) }), nil
 	case "get":
-		return oneKey(printValue)
+		return oneKey(memcachedtext.PrintValue)
 	case "gets":
-		return oneKey(printValueAndToken)
+		return oneKey(memcachedtext.PrintValueAndToken)
 	case "set", "add", "cas":
 		return storage(name, rest)
 	case "delete":
-		return oneKey(deleteKey)
+		return oneKey(memcachedtext.DeleteKey)
 	case "flush", "reset":
 		if len(rest) != 0 {
 			return nil, fmt.Errorf("%s takes no arguments", name)
 		}
 		request := map[string]string{"flush": "flush_all", "reset": "stats reset"}[name]
 		return withConn(func(c *conn, out io.Writer) error {
-			reply, err := c.simple(request)
+			reply, err := c.Simple(request)
 			if err == nil {
 				fmt.Fprintln(out, reply)
 			}
@@ -195,7 +202,9 @@ func storage(verb string, args []string) (command, error) {
 		ttl = n
 	}
 	key, value := args[0], args[1]
-	return withConn(func(c *conn, out io.Writer) error { return storeValue(c, verb, key, value, ttl, token, out) }), nil
+	return withConn(func(c *conn, out io.Writer) error {
+		return memcachedtext.StoreValue(c, verb, key, value, ttl, token, out)
+	}), nil
 }
 
 // checkKey applies memcached's key rule: 1 to 250 bytes, no spaces or
@@ -209,11 +218,11 @@ func checkKey(key string) error {
 
 func withConn(f func(*conn, io.Writer) error) command {
 	return func(addr string, auth credentials, out io.Writer) error {
-		c, err := dial(addr, auth, timeout)
+		c, err := memcachedtext.Dial(addr, auth, timeout)
 		if err != nil {
 			return err
 		}
-		defer c.close()
+		defer c.Close()
 		return f(c, out)
 	}
 }

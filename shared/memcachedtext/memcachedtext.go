@@ -1,4 +1,8 @@
-package main
+// Package memcachedtext speaks memcached's text protocol for tools that look
+// into a server, which a client library such as gomemcache does not: its
+// counters (stats), its keys (lru_crawler metadump), a value, a delete, a
+// flush. The mc command and the observe command share it.
+package memcachedtext
 
 import (
 	"bufio"
@@ -16,26 +20,32 @@ import (
 	"unicode/utf8"
 )
 
-// conn is one connection to one memcached server, speaking the text
+// Conn is one connection to one memcached server, speaking the text
 // protocol (https://github.com/memcached/memcached/blob/master/doc/protocol.txt).
-type conn struct {
+type Conn struct {
 	nc net.Conn
 	r  *bufio.Reader
 }
 
-// credentials are MemCachier's: a "set" of the username whose value is the
+// Credentials are MemCachier's: a "set" of the username whose value is the
 // password, on every new connection. Empty for a plain memcached.
-type credentials struct{ username, password string }
+type Credentials struct{ Username, Password string }
 
-func dial(addr string, auth credentials, timeout time.Duration) (*conn, error) {
+// ErrNotFound is returned by the Print functions and DeleteKey when the
+// server has no such key.
+var ErrNotFound = errors.New("not found")
+
+// Dial connects to addr and authenticates when auth has a username. Every
+// exchange on the connection must end within timeout of Dial.
+func Dial(addr string, auth Credentials, timeout time.Duration) (*Conn, error) {
 	nc, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return nil, err
 	}
 	nc.SetDeadline(time.Now().Add(timeout))
-	c := &conn{nc: nc, r: bufio.NewReader(nc)}
-	if auth.username != "" {
-		reply, err := c.simple(fmt.Sprintf("set %s 0 0 %d\r\n%s", auth.username, len(auth.password), auth.password))
+	c := &Conn{nc: nc, r: bufio.NewReader(nc)}
+	if auth.Username != "" {
+		reply, err := c.Simple(fmt.Sprintf("set %s 0 0 %d\r\n%s", auth.Username, len(auth.Password), auth.Password))
 		if err == nil && reply != "STORED" {
 			err = fmt.Errorf("server answered %q", reply)
 		}
@@ -47,17 +57,18 @@ func dial(addr string, auth credentials, timeout time.Duration) (*conn, error) {
 	return c, nil
 }
 
-func (c *conn) close() error { return c.nc.Close() }
+// Close closes the connection.
+func (c *Conn) Close() error { return c.nc.Close() }
 
 // send writes one request line (\r\n added).
-func (c *conn) send(request string) error {
+func (c *Conn) send(request string) error {
 	_, err := io.WriteString(c.nc, request+"\r\n")
 	return err
 }
 
 // line reads one reply line without its \r\n, and turns the protocol's
 // error replies into errors.
-func (c *conn) line() (string, error) {
+func (c *Conn) line() (string, error) {
 	s, err := c.r.ReadString('\n')
 	if err != nil {
 		return "", err
@@ -69,8 +80,9 @@ func (c *conn) line() (string, error) {
 	return s, nil
 }
 
-// simple sends a request whose reply is one line (OK, RESET, DELETED...).
-func (c *conn) simple(request string) (string, error) {
+// Simple sends a request whose reply is one line (OK, RESET, DELETED...)
+// and returns that line.
+func (c *Conn) Simple(request string) (string, error) {
 	if err := c.send(request); err != nil {
 		return "", err
 	}
@@ -78,7 +90,7 @@ func (c *conn) simple(request string) (string, error) {
 }
 
 // lines sends a request whose reply is lines up to END.
-func (c *conn) lines(request string) ([]string, error) {
+func (c *Conn) lines(request string) ([]string, error) {
 	if err := c.send(request); err != nil {
 		return nil, err
 	}
@@ -95,8 +107,8 @@ func (c *conn) lines(request string) ([]string, error) {
 	}
 }
 
-// stats returns the server's "STAT name value" lines, in its order.
-func (c *conn) stats() ([][2]string, error) {
+// Stats returns the server's "STAT name value" lines, in its order.
+func (c *Conn) Stats() ([][2]string, error) {
 	lines, err := c.lines("stats")
 	if err != nil {
 		return nil, err
@@ -112,11 +124,11 @@ func (c *conn) stats() ([][2]string, error) {
 	return stats, nil
 }
 
-// printStats writes every counter, one "name=value" a line, or only those
+// PrintStats writes every counter, one "name=value" a line, or only those
 // named, in the order named, on one line (as the chapters' transcripts show
 // them).
-func printStats(c *conn, names []string, out io.Writer) error {
-	stats, err := c.stats()
+func PrintStats(c *Conn, names []string, out io.Writer) error {
+	stats, err := c.Stats()
 	if err != nil {
 		return err
 	}
@@ -138,16 +150,16 @@ func printStats(c *conn, names []string, out io.Writer) error {
 	return nil
 }
 
-// item is one line of "lru_crawler metadump".
-type item struct {
-	key  string
-	exp  int64 // Unix time; -1 for never
-	size int   // bytes the item takes in memory: key, value and header
+// Item is one line of "lru_crawler metadump".
+type Item struct {
+	Key  string // decoded
+	Exp  int64  // Unix time on the server's clock; -1 for never
+	Size int    // bytes the item takes in memory: key, value and header
 }
 
-// metadump lists every item, asking again while the crawler is busy with
-// another client's request.
-func (c *conn) metadump() ([]item, error) {
+// Items lists every item (lru_crawler metadump all), asking again while
+// the crawler is busy with another client's request.
+func (c *Conn) Items() ([]Item, error) {
 	var lines []string
 	for try := 0; ; try++ {
 		var err error
@@ -160,12 +172,12 @@ func (c *conn) metadump() ([]item, error) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	items := make([]item, 0, len(lines))
+	items := make([]Item, 0, len(lines))
 	for _, l := range lines {
 		if strings.HasPrefix(l, "BUSY") {
 			return nil, fmt.Errorf("server answered %q", l)
 		}
-		var it item
+		var it Item
 		for _, field := range strings.Fields(l) {
 			name, value, _ := strings.Cut(field, "=")
 			switch name {
@@ -175,14 +187,14 @@ func (c *conn) metadump() ([]item, error) {
 				if err != nil {
 					k = value
 				}
-				it.key = k
+				it.Key = k
 			case "exp":
-				it.exp, _ = strconv.ParseInt(value, 10, 64)
+				it.Exp, _ = strconv.ParseInt(value, 10, 64)
 			case "size":
-				it.size, _ = strconv.Atoi(value)
+				it.Size, _ = strconv.Atoi(value)
 			}
 		}
-		if it.key == "" {
+		if it.Key == "" {
 			return nil, fmt.Errorf("unexpected metadump line %q", l)
 		}
 		items = append(items, it)
@@ -190,35 +202,51 @@ func (c *conn) metadump() ([]item, error) {
 	return items, nil
 }
 
-// printKeys writes the keys that start with prefix, sorted, with their size
+// PrintKeys writes the keys that start with prefix, sorted, with their size
 // and time to expiry (counted on the server's clock).
-func printKeys(c *conn, prefix string, out io.Writer) error {
-	items, err := c.metadump()
+func PrintKeys(c *Conn, prefix string, out io.Writer) error {
+	items, err := c.Items()
 	if err != nil {
 		return err
 	}
-	items = slices.DeleteFunc(items, func(it item) bool { return !strings.HasPrefix(it.key, prefix) })
-	if len(items) == 0 {
-		fmt.Fprintln(out, "(no keys)")
-		return nil
-	}
-	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.key, b.key) })
-	stats, err := c.stats()
+	now, err := c.Time()
 	if err != nil {
 		return err
 	}
-	var now int64
+	WriteKeys(out, items, prefix, now)
+	return nil
+}
+
+// Time returns the server's clock, in Unix seconds: what an Item's Exp
+// counts from.
+func (c *Conn) Time() (int64, error) {
+	stats, err := c.Stats()
+	if err != nil {
+		return 0, err
+	}
 	for _, s := range stats {
 		if s[0] == "time" {
-			now, _ = strconv.ParseInt(s[1], 10, 64)
+			return strconv.ParseInt(s[1], 10, 64)
 		}
 	}
+	return 0, errors.New("the server's stats have no time")
+}
+
+// WriteKeys writes the items whose keys start with prefix, sorted, in a
+// table of key, size and time to expiry from now, or "(no keys)".
+func WriteKeys(out io.Writer, items []Item, prefix string, now int64) {
+	items = slices.DeleteFunc(slices.Clone(items), func(it Item) bool { return !strings.HasPrefix(it.Key, prefix) })
+	if len(items) == 0 {
+		fmt.Fprintln(out, "(no keys)")
+		return
+	}
+	slices.SortFunc(items, func(a, b Item) int { return strings.Compare(a.Key, b.Key) })
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "KEY\tSIZE\tEXPIRES")
 	for _, it := range items {
-		fmt.Fprintf(w, "%s\t%d\t%s\n", printable(it.key), it.size, expires(it.exp, now))
+		fmt.Fprintf(w, "%s\t%d\t%s\n", printable(it.Key), it.Size, expires(it.Exp, now))
 	}
-	return w.Flush()
+	w.Flush()
 }
 
 func expires(exp, now int64) string {
@@ -240,18 +268,19 @@ func printable(key string) string {
 	return key
 }
 
-// printValue writes the value stored under key, and a newline.
-func printValue(c *conn, key string, out io.Writer) error {
+// PrintValue writes the value stored under key, and a newline; ErrNotFound
+// when there is none.
+func PrintValue(c *Conn, key string, out io.Writer) error {
 	return printItem(c, "get", key, out)
 }
 
-// printValueAndToken writes the value stored under key and the CAS token
+// PrintValueAndToken writes the value stored under key and the CAS token
 // that a "cas" of the key must quote.
-func printValueAndToken(c *conn, key string, out io.Writer) error {
+func PrintValueAndToken(c *Conn, key string, out io.Writer) error {
 	return printItem(c, "gets", key, out)
 }
 
-func printItem(c *conn, verb, key string, out io.Writer) error {
+func printItem(c *Conn, verb, key string, out io.Writer) error {
 	if err := c.send(verb + " " + key); err != nil {
 		return err
 	}
@@ -260,7 +289,7 @@ func printItem(c *conn, verb, key string, out io.Writer) error {
 		return err
 	}
 	if header == "END" {
-		return errNotFound
+		return ErrNotFound
 	}
 	fields := strings.Fields(header)
 	want := map[string]int{"get": 4, "gets": 5}[verb]
@@ -289,15 +318,15 @@ func printItem(c *conn, verb, key string, out io.Writer) error {
 	return err
 }
 
-// storeValue sends a storage command (set, add, or cas with its token) and
+// StoreValue sends a storage command (set, add, or cas with its token) and
 // writes memcached's one-word answer: STORED, NOT_STORED, EXISTS or
 // NOT_FOUND.
-func storeValue(c *conn, verb, key, value string, ttl int, token string, out io.Writer) error {
+func StoreValue(c *Conn, verb, key, value string, ttl int, token string, out io.Writer) error {
 	request := fmt.Sprintf("%s %s 0 %d %d", verb, key, ttl, len(value))
 	if token != "" {
 		request += " " + token
 	}
-	reply, err := c.simple(request + "\r\n" + value)
+	reply, err := c.Simple(request + "\r\n" + value)
 	if err != nil {
 		return err
 	}
@@ -305,14 +334,14 @@ func storeValue(c *conn, verb, key, value string, ttl int, token string, out io.
 	return err
 }
 
-// deleteKey removes key and says so.
-func deleteKey(c *conn, key string, out io.Writer) error {
-	reply, err := c.simple("delete " + key)
+// DeleteKey removes key and says so; ErrNotFound when there is none.
+func DeleteKey(c *Conn, key string, out io.Writer) error {
+	reply, err := c.Simple("delete " + key)
 	if err != nil {
 		return err
 	}
 	if reply == "NOT_FOUND" {
-		return errNotFound
+		return ErrNotFound
 	}
 	fmt.Fprintln(out, reply)
 	return nil
