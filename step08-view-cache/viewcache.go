@@ -16,11 +16,8 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/web"
 )
 
-// Header values that every hit sends, made once (see secureHeaders).
-var (
-	xCacheHit, xCacheMiss = []string{"HIT"}, []string{"MISS"}
-	noCache               = []string{"no-cache"}
-)
+// Header values every hit sends, made once (see secureHeaders).
+var xCacheHit, xCacheMiss, noCache = []string{"HIT"}, []string{"MISS"}, []string{"no-cache"}
 
 // viewTTL bounds how long a cached page may be served.
 const viewTTL = 5 * time.Minute
