@@ -16,7 +16,7 @@ TESTFLAGS ?=
 # else the ones `make images` builds (built first if missing). See .ci/images/for-tests.sh.
 test_images = settings=$$(bash .ci/images/for-tests.sh) && eval "$$settings"
 
-.PHONY: help run test test-step diff bench images image mc observe
+.PHONY: help run test test-step diff diff-code bench images image mc observe
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,8 +30,22 @@ test: ## run every test of every chapter on any machine with Docker, registry or
 test-step: ## run one chapter's tests: make test-step STEP=05
 	@$(test_images) && cd $(call chapter,$(STEP)) && set -x && go test $(TESTFLAGS) ./...
 
-diff: ## show what a chapter changed: make diff FROM=04 TO=05
-	git diff --no-index --color=always $(call chapter,$(FROM)) $(call chapter,$(TO)) || true
+# What a chapter diff shows: the files git tracks or would track (no binary
+# left by go build, no instance/ database), copied to a scratch folder so
+# that git diff --no-index sees nothing else; code and tests first, then
+# go.mod and go.sum, fuzz corpora, and the README last; colour only on a
+# terminal. $(1): a pattern (grep -E) of files to leave out.
+chapter_diff = tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	git ls-files -z --cached --others --exclude-standard -- $(call chapter,$(FROM)) $(call chapter,$(TO)) | \
+	  grep -z -v -E '$(1)' | xargs -0 -r cp --parents -t "$$tmp" && \
+	printf '%s\n' '*.go' '*.html' '*.css' '*/go.mod' '*/go.sum' '*/testdata/*' > "$$tmp/.order" && \
+	cd "$$tmp" && { git diff --no-index --color=auto -O.order $(call chapter,$(FROM)) $(call chapter,$(TO)) || true; }
+
+diff: ## show what a chapter changed, code first, README last: make diff FROM=04 TO=05
+	@$(call chapter_diff,^$$)
+
+diff-code: ## the same without the README, go.sum and fuzz corpora: make diff-code FROM=04 TO=05
+	@$(call chapter_diff,/README\.md$$|/go\.sum$$|/testdata/)
 
 bench: ## measure every chapter against the limit (Docker); writes bench-results/
 	@$(test_images) && set -x && go run ./shared/cmd/bench $(BENCH_FLAGS)

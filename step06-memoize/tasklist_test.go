@@ -247,3 +247,32 @@ func TestStylesheetIsServed(t *testing.T) {
 		t.Errorf("GET /static/style.css = %d", code)
 	}
 }
+
+// FuzzAddTask posts arbitrary names: each is stored exactly as typed (but
+// trimmed) with a 303, or refused with a 422 and nothing stored; never a 500.
+func FuzzAddTask(f *testing.F) {
+	for _, seed := range []string{"", "  ", "buy milk", "<script>alert(1)</script>", "bad \xff bytes", "tab\there", strings.Repeat("é", 500), strings.Repeat("x", 501), "\u202eRTL override", "NUL\x00byte"} {
+		f.Add(seed)
+	}
+	srv, app := newTestServer(f, testenv.SQLiteURL(f))
+	f.Fuzz(func(t *testing.T, name string) {
+		before := len(storedNames(t, app))
+		code, _, _ := postForm(t, srv.URL+"/", url.Values{"name": {name}}, nil)
+		stored := storedNames(t, app)
+		switch code {
+		case http.StatusSeeOther:
+			if len(stored) != before+1 || stored[len(stored)-1] != strings.TrimSpace(name) {
+				t.Errorf("303 for %q, but stored %q", name, stored[len(stored)-1:])
+			}
+			if checkName(name) != "" {
+				t.Errorf("stored %q, which checkName refuses", name)
+			}
+		case http.StatusUnprocessableEntity:
+			if len(stored) != before {
+				t.Errorf("422 for %q, but a task was stored", name)
+			}
+		default:
+			t.Errorf("add %q: %d", name, code)
+		}
+	})
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,68 +16,63 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
-// chromium finds a Chromium or Chrome to drive; "" when there is none.
-func chromium() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if path, err := exec.LookPath(name); err == nil {
-			return path
+// newBrowser starts a headless Chromium or Chrome found on the PATH, closed
+// when the test ends, and returns its context. Without one the test skips,
+// or fails under CI=true.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	for _, name := range []string{"chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if err != nil {
+			path, err = exec.LookPath(name)
 		}
 	}
-	return ""
-}
-
-// TestInARealBrowser does what a reader does: add a task, see it listed with
-// its flash, delete it, see the flash and the empty list. Screenshots go to
-// BROWSER_ARTIFACTS (default ../artifacts/browser).
-func TestInARealBrowser(t *testing.T) {
-	path := chromium()
-	if path == "" {
-		msg := "no Chromium found: install it (Debian: apt-get install chromium) to run the browser test"
+	if err != nil {
+		msg := "no Chromium found: install it (Debian: apt-get install chromium) to run the browser tests"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
 		t.Skip(msg)
 	}
-	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
-
-	alloc, cancel := chromedp.NewExecAllocator(t.Context(),
+	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("disable-gpu", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
 		// No calls home: this machine, like many CI runners, has no internet.
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1000, 700),
 	)
-	defer cancel()
+	t.Cleanup(cancel)
 	browser, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	if err := chromedp.Do(browser, chromedp.Navigate(srv.URL+"/")); err != nil { // starts the browser
+	t.Cleanup(cancel)
+	if err := chromedp.Do(browser, chromedp.Navigate("about:blank")); err != nil { // starts the browser
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(browser, 30*time.Second)
-	defer cancel()
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
 
+// TestInARealBrowser does what a reader does: add a task, see it listed with
+// its flash, delete it, see the flash and the empty list, with a screenshot
+// of each.
+func TestInARealBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
 	if err := chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "Write a <browser> test"),
 		chromedp.Click(chromedp.CSS(`form.add-form button`)),
 		chromedp.WaitVisible(chromedp.CSS(`td.name`)),
 	); err != nil {
 		t.Fatalf("add a task: %v", err)
 	}
-	if got := text(`.alert.info`); got != "Added “Write a <browser> test”." {
-		t.Errorf("flash after adding: %q", got)
+	if got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`td.name`))); strings.TrimSpace(got) != "Write a <browser> test" {
+		t.Errorf("listed task: %q, %v", got, err)
 	}
-	if got := text(`td.name`); got != "Write a <browser> test" {
-		t.Errorf("listed task: %q", got)
+	if got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.alert.info`))); strings.TrimSpace(got) != "Added “Write a <browser> test”." {
+		t.Errorf("flash after adding: %q, %v", got, err)
 	}
-	screenshot(t, ctx, "step09-added.png")
+	screenshot(t, ctx, "added.png")
 
 	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`button.danger`)),
@@ -83,27 +80,25 @@ func TestInARealBrowser(t *testing.T) {
 	); err != nil {
 		t.Fatalf("delete the task: %v", err)
 	}
-	if got := text(`.alert.info`); got != "Deleted task #1." {
-		t.Errorf("flash after deleting: %q", got)
+	if got, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.alert.info`))); strings.TrimSpace(got) != "Deleted task #1." {
+		t.Errorf("flash after deleting: %q, %v", got, err)
 	}
-	screenshot(t, ctx, "step09-deleted.png")
+	screenshot(t, ctx, "deleted.png")
 }
 
+// screenshot saves the page as BROWSER_ARTIFACTS (default ../artifacts/browser)
+// /<chapter>-<name>.
 func screenshot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
+	dir := cmp.Or(os.Getenv("BROWSER_ARTIFACTS"), filepath.Join("..", "artifacts", "browser"))
+	wd, _ := os.Getwd()
+	file := filepath.Join(dir, filepath.Base(wd)+"-"+name)
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 means PNG
+	if err == nil {
+		err = errors.Join(os.MkdirAll(dir, 0o755), os.WriteFile(file, png, 0o644))
+	}
 	if err != nil {
-		t.Fatalf("screenshot: %v", err)
+		t.Fatalf("screenshot %s: %v", file, err)
 	}
-	dir := os.Getenv("BROWSER_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "artifacts", "browser")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s", filepath.Join(dir, name))
+	t.Logf("screenshot: %s", file)
 }

