@@ -25,8 +25,7 @@ type taskStore interface {
 // sqlTasks keeps tasks in the SQL database.
 type sqlTasks struct {
 	db *database.DB
-	// queryDelay makes All as slow as a real expensive query would be
-	// (TASKS_QUERY_DELAY), so that caching it has a visible effect.
+	// queryDelay (TASKS_QUERY_DELAY) makes All as slow as an expensive query.
 	queryDelay time.Duration
 }
 

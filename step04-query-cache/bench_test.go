@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"strconv"
 	"testing"
@@ -30,17 +28,5 @@ func BenchmarkListPage(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	handler := app.routes()
-	req := httptest.NewRequest("GET", "/", nil)
-	for range 3 {
-		rec := httptest.NewRecorder()
-		handler.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("GET / = %d", rec.Code)
-		}
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		handler.ServeHTTP(httptest.NewRecorder(), req)
-	}
+	testenv.BenchmarkGet(b, app.routes(), "/")
 }

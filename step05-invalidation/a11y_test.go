@@ -14,18 +14,15 @@ import (
 // tasks, with a validation error, and on the in-process cache. axe-core is vendored in shared/web/axe, so the audit
 // needs no network.
 func TestAccessibility(t *testing.T) {
-	ctx := newBrowser(t)
+	ctx := testenv.Browser(t)
 	audit := func(state string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, actions...); err != nil {
 			t.Fatalf("%s: %v", state, err)
 		}
-		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe.Script+"\n;true")); err != nil {
-			t.Fatalf("%s: load axe-core: %v", state, err)
-		}
-		violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]axe.Violation](axe.Run, chromedp.EvalAwaitPromise))
+		violations, err := axe.Audit(ctx)
 		if err != nil {
-			t.Fatalf("%s: run axe-core: %v", state, err)
+			t.Fatalf("%s: %v", state, err)
 		}
 		for _, v := range violations {
 			t.Errorf("%s: %s", state, v)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,56 +13,136 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
-// TestPagesSurviveMemcachedOutage stops one, then both of the app's two
-// memcached servers: pages and writes go on, without waiting, and the cache
-// is used again when the servers return, without a restart.
-func TestPagesSurviveMemcachedOutage(t *testing.T) {
-	a, b := testenv.OwnMemcached(t), testenv.OwnMemcached(t)
-	const retryAfter = 500 * time.Millisecond
+// Page drills: the app on three memcached servers, 16 browsers reloading the
+// warm page at once, and the server the page uses most, or all three, frozen
+// (paused: connections are accepted, nothing is answered) or stopped.
+const (
+	drillTimeout    = time.Second            // CACHE_TIMEOUT in the drills
+	drillRetryAfter = 2 * time.Second        // CACHE_RETRY_AFTER
+	drillMaxWait    = drillTimeout * 19 / 10 // one timeout, loosely; less than two
+)
+
+// startDrill starts the app on three memcached servers with five tasks and a
+// warm page, and returns its URL, the servers, and the one that answered
+// most of the page's gets.
+func startDrill(t *testing.T) (string, []*testenv.Server, *testenv.Server) {
+	t.Helper()
+	var nodes []*testenv.Server
+	var addrs []string
+	for range 3 {
+		nodes = append(nodes, testenv.OwnMemcached(t))
+		addrs = append(addrs, nodes[len(nodes)-1].Addr)
+	}
 	srv, _ := newTestServerEnv(t, map[string]string{
 		"DATABASE_URL":      testenv.SQLiteURL(t),
-		"MEMCACHED_SERVERS": a.Addr + "," + b.Addr,
-		"CACHE_RETRY_AFTER": retryAfter.String(),
+		"MEMCACHED_SERVERS": strings.Join(addrs, ","),
+		"CACHE_TIMEOUT":     drillTimeout.String(),
+		"CACHE_RETRY_AFTER": drillRetryAfter.String(),
 	})
 	for i := range 5 {
 		addTask(t, srv.URL, fmt.Sprintf("task %d", i))
 	}
 	request(t, "GET", srv.URL+"/", nil, nil)
-
-	for _, stop := range []struct {
-		name string
-		node *testenv.Server
-	}{{"one of two servers down", a}, {"both servers down", b}} {
-		stop.node.Stop(t)
-		for range 3 {
-			start := time.Now()
-			code, _, body := request(t, "GET", srv.URL+"/", nil, nil)
-			quick(t, "GET /", start)
-			if code != http.StatusOK || !strings.Contains(body, "task 4") {
-				t.Fatalf("%s: GET / = %d", stop.name, code)
-			}
-		}
-		name := "written while " + stop.name
-		if code, _, _ := postForm(t, srv.URL+"/", url.Values{"name": {name}}, nil); code != http.StatusSeeOther {
-			t.Errorf("%s: add = %d", stop.name, code)
-		}
-		start := time.Now()
-		_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
-		quick(t, "GET /", start)
-		if !strings.Contains(body, name) {
-			t.Errorf("%s: the new task is not listed", stop.name)
+	hits := make([]int64, len(nodes))
+	for i, n := range nodes {
+		hits[i] = -n.Stats(t)["get_hits"]
+	}
+	request(t, "GET", srv.URL+"/", nil, nil)
+	busiest := 0
+	for i, n := range nodes {
+		if hits[i] += n.Stats(t)["get_hits"]; hits[i] > hits[busiest] {
+			busiest = i
 		}
 	}
+	return srv.URL, nodes, nodes[busiest]
+}
 
-	// Both come back; after the pause for failed servers, the app uses them
-	// again without a restart.
-	a.Start(t)
-	b.Start(t)
-	time.Sleep(2 * retryAfter)
-	request(t, "GET", srv.URL+"/", nil, nil)
-	_, _, body := request(t, "GET", srv.URL+"/", nil, nil)
-	if got := panelCounts(t, body); strings.Contains(got, " hits=0 ") || !strings.Contains(got, " misses=0 ") || !strings.HasSuffix(got, " errors=0") {
-		t.Errorf("after memcached returned, a reload: %s, want only cache hits", got)
+// checkPages fails the test for any page that is not the whole list or that
+// waited more than one timeout. It returns how many pages were served from
+// the cache (hits, and no error), and how many waited on a server.
+func checkPages(t *testing.T, loads []testenv.Load) (cached, waited int) {
+	t.Helper()
+	bad := 0
+	for _, l := range loads {
+		if l.Err != nil || l.Status != http.StatusOK || !strings.Contains(l.Body, "task 4") || l.Took > drillMaxWait {
+			if bad++; bad <= 5 {
+				t.Errorf("GET / = %d, %v, after %v; want the list within one timeout", l.Status, l.Err, l.Took.Round(time.Millisecond))
+			}
+			continue
+		}
+		if c := panelCounts(t, l.Body); !strings.Contains(c, " hits=0 ") && strings.HasSuffix(c, " errors=0") {
+			cached++
+		}
+		if l.Took >= drillTimeout/2 {
+			waited++
+		}
+	}
+	t.Logf("%d pages by 16 browsers: %d from the cache, %d waited on a server", len(loads), cached, waited)
+	return cached, waited
+}
+
+func TestPageDrillOneServerOut(t *testing.T) {
+	for _, outage := range []string{"frozen", "stopped"} {
+		t.Run(outage, func(t *testing.T) {
+			url, _, busiest := startDrill(t)
+			if outage == "frozen" {
+				busiest.Freeze(t)
+				defer busiest.Thaw(t)
+			} else {
+				busiest.Stop(t)
+			}
+			// The first browsers wait one timeout; then the server is left
+			// out, and only its keys move to their second choice.
+			loads := testenv.LoadConcurrently(url+"/", 16, 3*time.Second)
+			if cached, _ := checkPages(t, loads); float64(cached) < 0.9*float64(len(loads)) {
+				t.Errorf("%d of %d pages came from the live servers' caches; want at least 90%%", cached, len(loads))
+			}
+		})
+	}
+}
+
+func TestPageDrillFrozenServerThawed(t *testing.T) {
+	url, _, busiest := startDrill(t)
+	busiest.Freeze(t)
+	checkPages(t, testenv.LoadConcurrently(url+"/", 16, drillRetryAfter/2))
+	busiest.Thaw(t)
+	// After the pause one request tries it again, and from then on it serves
+	// the keys it still holds: no restart.
+	time.Sleep(drillRetryAfter + drillTimeout)
+	before := busiest.Stats(t)["get_hits"]
+	loads := testenv.LoadConcurrently(url+"/", 16, time.Second)
+	checkPages(t, loads)
+	if n := busiest.Stats(t)["get_hits"] - before; n < int64(len(loads))/2 {
+		t.Errorf("the thawed server answered %d hits for %d pages; want it to serve its keys again", n, len(loads))
+	}
+}
+
+func TestPageDrillAllServersFrozen(t *testing.T) {
+	url, nodes, _ := startDrill(t)
+	for _, n := range nodes {
+		n.Freeze(t)
+		defer n.Thaw(t)
+	}
+	const duration = 5 * time.Second
+	cached, waited := checkPages(t, testenv.LoadConcurrently(url+"/", 16, duration))
+	if cached != 0 {
+		t.Errorf("%d pages came from frozen servers' caches", cached)
+	}
+	// Each server costs each browser one wait when it first times out (a
+	// page stops using the cache after its first wait), then one page per
+	// pause, when it is tried again.
+	if limit := 3 * (16 + int(duration/drillRetryAfter) + 1); waited > limit {
+		t.Errorf("%d pages waited on a frozen server; want at most %d", waited, limit)
+	}
+	// A write tries every cache operation (its invalidations matter): it
+	// may wait once on each server whose pause is over.
+	start := time.Now()
+	addTask(t, url, "written while memcached is frozen")
+	if d := time.Since(start); d > 3*drillMaxWait {
+		t.Errorf("an add took %v; want at most one timeout per server", d)
+	}
+	if got := listedNames(t, url); !slices.Contains(got, "written while memcached is frozen") {
+		t.Errorf("the task written while memcached was frozen is not listed: %q", got)
 	}
 }
 

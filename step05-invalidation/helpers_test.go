@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,10 +44,7 @@ func request(t testing.TB, method, target string, header http.Header, body io.Re
 // postForm sends a form the way a browser on the same site does.
 func postForm(t testing.TB, target string, form url.Values, header http.Header) (int, http.Header, string) {
 	t.Helper()
-	header = header.Clone()
-	if header == nil {
-		header = http.Header{}
-	}
-	header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return request(t, "POST", target, header, strings.NewReader(form.Encode()))
+	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	maps.Copy(h, header)
+	return request(t, "POST", target, h, strings.NewReader(form.Encode()))
 }

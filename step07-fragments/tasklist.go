@@ -34,8 +34,7 @@ func (a *app) listTasks(w http.ResponseWriter, r *http.Request) {
 // addTask stores a new task, then redirects to the list (post/redirect/get),
 // so that reloading the page does not add the task twice.
 func (a *app) addTask(w http.ResponseWriter, r *http.Request) {
-	// Refuse a body declared too large unread (no "100 Continue" is sent);
-	// MaxBytesReader stops one of unknown length.
+	// A body declared too large is refused unread (no "100 Continue" is sent).
 	var err error = &http.MaxBytesError{Limit: maxFormBytes}
 	if r.ContentLength <= maxFormBytes {
 		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -49,12 +50,9 @@ func request(t testing.TB, method, target string, header http.Header, body io.Re
 // postForm sends a form the way a browser on the same site does.
 func postForm(t testing.TB, target string, form url.Values, header http.Header, from ...*http.Client) (int, http.Header, string) {
 	t.Helper()
-	header = header.Clone()
-	if header == nil {
-		header = http.Header{}
-	}
-	header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return request(t, "POST", target, header, strings.NewReader(form.Encode()), from...)
+	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	maps.Copy(h, header)
+	return request(t, "POST", target, h, strings.NewReader(form.Encode()), from...)
 }
 
 // browser is a client with cookies of its own, like a browser profile. Like

@@ -2,18 +2,18 @@
 // a test has opened in a real browser. axe-core's script is vendored beside
 // this file (MPL-2.0, see NOTICE), so an audit needs no network.
 //
-// A test evaluates Script in the page, then Run, which resolves to the
-// page's violations; with chromedp:
-//
-//	chromedp.Evaluate[bool](axe.Script + "\n;true")
-//	chromedp.Evaluate[[]axe.Violation](axe.Run, chromedp.EvalAwaitPromise)
+// A test opens the page with chromedp and calls Audit, which evaluates
+// Script in the page, then Run, which resolves to the page's violations.
 package axe
 
 import (
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/chromedp/chromedp"
 )
 
 // Script is axe-core's minified source; evaluating it defines window.axe.
@@ -67,4 +67,17 @@ func jsonString(v any) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// Audit loads axe-core into the page of a chromedp context and returns the
+// page's violations.
+func Audit(ctx context.Context) ([]Violation, error) {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](Script+"\n;true")); err != nil {
+		return nil, fmt.Errorf("load axe-core: %w", err)
+	}
+	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]Violation](Run, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return nil, fmt.Errorf("run axe-core: %w", err)
+	}
+	return violations, nil
 }
