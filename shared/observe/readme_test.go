@@ -23,15 +23,22 @@ var update = flag.Bool("update", false, "write each scenario's transcript into i
 const root = "../.."
 
 // TestREADMEsShowWhatObservePrints plays every chapter's scenario against
-// the chapter's app and a memcached of the test's own (its counters are
-// part of the transcript, so no other test may share it), and compares
-// the transcript with the block of the chapter's README that follows
-// `make observe STEP=NN`.
+// the chapter's app and, from chapter 04 on, a memcached of the test's own
+// (its counters are part of the transcript, so no other test may share
+// it), and compares the transcript with the block of the chapter's README
+// that follows `make observe STEP=NN`.
 func TestREADMEsShowWhatObservePrints(t *testing.T) {
-	server := testenv.OwnMemcached(t)
+	var server *testenv.Server
 	bin := t.TempDir()
 	for _, chapter := range Chapters() {
 		step := fmt.Sprintf("%02d", chapter)
+		if UsesMemcached(chapter) && server == nil {
+			server = testenv.OwnMemcached(t)
+		}
+		var memcached string
+		if server != nil {
+			memcached = server.Addr
+		}
 		t.Run(step, func(t *testing.T) {
 			dir, err := chapterapp.Find(root, strconv.Itoa(chapter))
 			if err != nil {
@@ -42,7 +49,7 @@ func TestREADMEsShowWhatObservePrints(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got bytes.Buffer
-			if err := Run(chapter, Config{Binary: binary, Memcached: server.Addr}, &got); err != nil {
+			if err := Run(chapter, Config{Binary: binary, Memcached: memcached}, &got); err != nil {
 				t.Fatal(err)
 			}
 
