@@ -28,18 +28,19 @@ const root = "../.."
 // it), and compares the transcript with the block of the chapter's README
 // that follows `make observe STEP=NN`.
 func TestREADMEsShowWhatObservePrints(t *testing.T) {
-	var server *testenv.Server
+	parent := t
+	var server *testenv.Server // started by the first chapter that needs it
 	bin := t.TempDir()
 	for _, chapter := range Chapters() {
 		step := fmt.Sprintf("%02d", chapter)
-		if UsesMemcached(chapter) && server == nil {
-			server = testenv.OwnMemcached(t)
-		}
-		var memcached string
-		if server != nil {
-			memcached = server.Addr
-		}
 		t.Run(step, func(t *testing.T) {
+			var memcached string
+			if UsesMemcached(chapter) {
+				if server == nil {
+					server = testenv.OwnMemcached(outliving{t, parent})
+				}
+				memcached = server.Addr
+			}
 			dir, err := chapterapp.Find(root, strconv.Itoa(chapter))
 			if err != nil {
 				t.Fatal(err)
@@ -78,6 +79,16 @@ func TestREADMEsShowWhatObservePrints(t *testing.T) {
 		})
 	}
 }
+
+// outliving is a chapter's subtest whose cleanups wait for the whole test:
+// the memcached that the first chapter needing one starts serves the later
+// chapters too, and a run of chapters 01-03 alone starts none.
+type outliving struct {
+	*testing.T
+	parent *testing.T
+}
+
+func (o outliving) Cleanup(f func()) { o.parent.Cleanup(f) }
 
 // transcriptBlock finds, in a README's "What you will observe" section, the
 // ```text block that follows the first mention of `make observe STEP=step`,
