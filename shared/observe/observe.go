@@ -2,9 +2,11 @@
 // observe" section against the chapter's real app and a real memcached, and
 // writes the transcript that section shows: for each step, the counters of
 // the page's own cache panel, X-Cache where the chapter has a view cache,
-// memcached's own counters, and key listings. What changes from run to run
-// (times to expiry, session tokens, ETags, ports) is normalised or left out,
-// so that the same chapter always prints the same bytes.
+// memcached's own counters, and key listings. Chapters 01 to 03, which have
+// no cache, show the app's log and curl's output instead (terminal.go).
+// What changes from run to run (log times, durations, times to expiry,
+// session tokens, ETags, ports) is normalised or left out, so that the same
+// chapter always prints the same bytes.
 //
 // The observe command (`make observe STEP=NN`) prints a transcript; the
 // package's test checks that every chapter's README shows exactly that.
@@ -54,13 +56,27 @@ var scenarios = map[int]scenario{
 }
 
 // Chapters returns the numbers of the chapters that have a scenario.
-func Chapters() []int { return slices.Sorted(maps.Keys(scenarios)) }
+func Chapters() []int {
+	chapters := slices.AppendSeq(slices.Collect(maps.Keys(terminals)), maps.Keys(scenarios))
+	slices.Sort(chapters)
+	return chapters
+}
+
+// UsesMemcached says whether chapter's scenario needs Config.Memcached:
+// chapters 01 to 03 have no cache.
+func UsesMemcached(chapter int) bool {
+	_, ok := scenarios[chapter]
+	return ok
+}
 
 // Run plays chapter's scenario and writes its transcript to out. It starts
-// the app with a new SQLite file in a temporary folder, the cache key prefix
-// of the README and cfg.Memcached, emptied and its counters zeroed first
-// (the transcript's first lines say so).
+// the app with a new SQLite file in a temporary folder and, from chapter 04
+// on, the cache key prefix of the README and cfg.Memcached, emptied and its
+// counters zeroed first (the transcript's first lines say so).
 func Run(chapter int, cfg Config, out io.Writer) error {
+	if play, ok := terminals[chapter]; ok {
+		return runTerminal(chapter, play, cfg, out)
+	}
 	play, ok := scenarios[chapter]
 	if !ok {
 		return fmt.Errorf("chapter %02d has no scenario to observe", chapter)

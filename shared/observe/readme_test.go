@@ -23,16 +23,24 @@ var update = flag.Bool("update", false, "write each scenario's transcript into i
 const root = "../.."
 
 // TestREADMEsShowWhatObservePrints plays every chapter's scenario against
-// the chapter's app and a memcached of the test's own (its counters are
-// part of the transcript, so no other test may share it), and compares
-// the transcript with the block of the chapter's README that follows
-// `make observe STEP=NN`.
+// the chapter's app and, from chapter 04 on, a memcached of the test's own
+// (its counters are part of the transcript, so no other test may share
+// it), and compares the transcript with the block of the chapter's README
+// that follows `make observe STEP=NN`.
 func TestREADMEsShowWhatObservePrints(t *testing.T) {
-	server := testenv.OwnMemcached(t)
+	parent := t
+	var server *testenv.Server // started by the first chapter that needs it
 	bin := t.TempDir()
 	for _, chapter := range Chapters() {
 		step := fmt.Sprintf("%02d", chapter)
 		t.Run(step, func(t *testing.T) {
+			var memcached string
+			if UsesMemcached(chapter) {
+				if server == nil {
+					server = testenv.OwnMemcached(outliving{t, parent})
+				}
+				memcached = server.Addr
+			}
 			dir, err := chapterapp.Find(root, strconv.Itoa(chapter))
 			if err != nil {
 				t.Fatal(err)
@@ -42,7 +50,7 @@ func TestREADMEsShowWhatObservePrints(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got bytes.Buffer
-			if err := Run(chapter, Config{Binary: binary, Memcached: server.Addr}, &got); err != nil {
+			if err := Run(chapter, Config{Binary: binary, Memcached: memcached}, &got); err != nil {
 				t.Fatal(err)
 			}
 
@@ -71,6 +79,16 @@ func TestREADMEsShowWhatObservePrints(t *testing.T) {
 		})
 	}
 }
+
+// outliving is a chapter's subtest whose cleanups wait for the whole test:
+// the memcached that the first chapter needing one starts serves the later
+// chapters too, and a run of chapters 01-03 alone starts none.
+type outliving struct {
+	*testing.T
+	parent *testing.T
+}
+
+func (o outliving) Cleanup(f func()) { o.parent.Cleanup(f) }
 
 // transcriptBlock finds, in a README's "What you will observe" section, the
 // ```text block that follows the first mention of `make observe STEP=step`,

@@ -3,10 +3,11 @@
 //
 //	go run ./shared/cmd/observe 04      # or: make observe STEP=04
 //
-// It builds the chapter, starts it with a new SQLite file and a memcached
-// that it empties and whose counters it zeroes first: the server named in
-// TEST_MEMCACHED_SERVERS (the first one, if several), else a new container
-// (Docker), removed at the end. With -log, the app's log goes to stderr.
+// It builds the chapter, starts it with a new SQLite file and, from chapter
+// 04 on, a memcached that it empties and whose counters it zeroes first: the
+// server named in TEST_MEMCACHED_SERVERS (the first one, if several), else a
+// new container (Docker), removed at the end. Chapters 01 to 03 need neither
+// memcached nor Docker. With -log, the app's log goes to stderr as well.
 package main
 
 import (
@@ -68,12 +69,15 @@ func run(chapter string) error {
 	if err := chapterapp.Build(dir, binary); err != nil {
 		return err
 	}
-	server, stop, err := memcached()
-	if err != nil {
-		return err
+	cfg := observe.Config{Binary: binary}
+	if observe.UsesMemcached(number) {
+		server, stop, err := memcached()
+		if err != nil {
+			return err
+		}
+		defer stop()
+		cfg.Memcached = server
 	}
-	defer stop()
-	cfg := observe.Config{Binary: binary, Memcached: server}
 	if *showLog {
 		cfg.Log = os.Stderr
 	}

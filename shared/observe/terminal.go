@@ -1,0 +1,472 @@
+package observe
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http/httputil"
+	"net/textproto"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/go-memcache-workshop/tasklist/shared/chapterapp"
+)
+
+// Chapters 01 to 03 have no cache to watch: what their READMEs show is two
+// terminals, the one where the app runs (its log, from start to Ctrl-C) and
+// another one where the reader sends requests with curl. Their scenarios
+// start the app, send curl's requests byte for byte as curl would, print
+// what came back as curl prints it, and stop the app with SIGINT, as the
+// Ctrl-C does.
+
+// terminals are the scenarios of the chapters without a cache.
+var terminals = map[int]func(t *terminal){
+	1: chapter01,
+	2: chapter02,
+	3: chapter03,
+}
+
+// readerAddr is where the README's "Run it" listens (no ADDR, no PORT): the
+// app's log shows it in place of the free loopback port the scenario uses.
+const readerAddr = "[::]:8080"
+
+// terminal is one scenario of chapters 01 to 03 under way: what the app's
+// terminal shows, what the other terminal shows, and the app running now.
+type terminal struct {
+	binary, dir string
+	env         []string
+	logTo       *os.File
+	app, other  strings.Builder
+	otherLabel  string // what the line before the other terminal says
+	running     *process
+	err         error
+}
+
+func (t *terminal) fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+// transcript is the app's terminal, then the other one.
+func (t *terminal) transcript() string {
+	return t.app.String() + "\n# " + t.otherLabel + ":\n" + t.other.String()
+}
+
+func runTerminal(chapter int, play func(*terminal), cfg Config, out io.Writer) error {
+	dir, err := os.MkdirTemp("", "observe")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	t := &terminal{
+		binary:     cfg.Binary,
+		dir:        dir, // it holds no .env, so none is read
+		env:        append(appEnvironment(), "DATABASE_URL=sqlite:"+filepath.Join(dir, "task_list.db")),
+		logTo:      cfg.Log,
+		otherLabel: "meanwhile, in another terminal",
+	}
+	play(t)
+	if t.running != nil { // a scenario that failed half-way
+		t.running.cmd.Process.Kill()
+		<-t.running.done
+	}
+	if t.err != nil {
+		return fmt.Errorf("chapter %02d: %w\ntranscript so far:\n%s", chapter, t.err, t.transcript())
+	}
+	_, err = io.WriteString(out, t.transcript())
+	return err
+}
+
+// process is the app, started by the terminal, and the lines it logged.
+type process struct {
+	cmd   *exec.Cmd
+	addr  string // where it listens
+	mu    sync.Mutex
+	lines []string // normalised
+	done  chan struct{}
+	err   error // from Wait, once done is closed
+}
+
+var (
+	logTime  = regexp.MustCompile(`^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} `)
+	duration = regexp.MustCompile(`\bduration=\S+`)
+)
+
+// normalise leaves out what changes from run to run: the log's time, a
+// request's duration, and the free port in place of 8080.
+func (p *process) normalise(line string) string {
+	line = logTime.ReplaceAllString(line, "")
+	line = duration.ReplaceAllString(line, "duration=…")
+	return strings.ReplaceAll(line, p.addr, readerAddr)
+}
+
+// launch runs the app with the extra environment variables env, on a free
+// loopback port, and collects what it writes to stdout and stderr.
+func (t *terminal) launch(env []string) *process {
+	if t.err != nil {
+		return nil
+	}
+	addr, err := chapterapp.FreeAddr()
+	if err != nil {
+		t.fail(err)
+		return nil
+	}
+	p := &process{addr: addr, done: make(chan struct{})}
+	p.cmd = exec.Command(t.binary)
+	p.cmd.Dir = t.dir
+	p.cmd.Env = append(append(t.env[:len(t.env):len(t.env)], env...), "ADDR="+addr)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.fail(err)
+		return nil
+	}
+	p.cmd.Stdout, p.cmd.Stderr = w, w
+	err = p.cmd.Start()
+	w.Close()
+	if err != nil {
+		r.Close()
+		t.fail(err)
+		return nil
+	}
+	go func() {
+		defer close(p.done)
+		defer r.Close()
+		lines := bufio.NewScanner(r)
+		for lines.Scan() {
+			if t.logTo != nil {
+				fmt.Fprintln(t.logTo, lines.Text())
+			}
+			p.mu.Lock()
+			p.lines = append(p.lines, p.normalise(lines.Text()))
+			p.mu.Unlock()
+		}
+		p.err = p.cmd.Wait()
+	}()
+	return p
+}
+
+// logged returns the lines the app has logged so far.
+func (p *process) logged() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lines[:len(p.lines):len(p.lines)]
+}
+
+// waitFor waits up to 10 s for a line that starts with prefix, after the
+// first from lines.
+func (p *process) waitFor(from int, prefix string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ended := false
+		select {
+		case <-p.done: // every line is in
+			ended = true
+		default:
+		}
+		lines := p.logged()
+		for _, line := range lines[min(from, len(lines)):] {
+			if strings.HasPrefix(line, prefix) {
+				return nil
+			}
+		}
+		switch {
+		case ended:
+			return fmt.Errorf("the app ended (%v) without logging %q:\n%s", p.err, prefix, strings.Join(lines, "\n"))
+		case time.Now().After(deadline):
+			return fmt.Errorf("the app did not log %q within 10 s:\n%s", prefix, strings.Join(lines, "\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// start types command in the app's terminal and runs the app, with the
+// extra environment variables env, until it logs that it listens.
+func (t *terminal) start(command string, env ...string) {
+	p := t.launch(env)
+	if p == nil {
+		return
+	}
+	t.running = p
+	fmt.Fprintf(&t.app, "$ %s\n", command)
+	if err := p.waitFor(0, "INFO listening addr="); err != nil {
+		t.fail(err)
+	}
+}
+
+// interrupt presses Ctrl-C in the app's terminal: SIGINT, then the app's
+// log up to its end. A clean stop adds nothing else, as with go run.
+func (t *terminal) interrupt() {
+	p := t.running
+	if p == nil || t.err != nil {
+		return
+	}
+	t.running = nil
+	before := len(p.logged()) // every request's line is in: curl waited for it
+	p.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.fail(errors.New("the app did not stop within 15 s of SIGINT"))
+		return
+	}
+	lines := p.logged()
+	for _, line := range lines[:before] {
+		fmt.Fprintln(&t.app, line)
+	}
+	fmt.Fprintln(&t.app, "^C")
+	for _, line := range lines[before:] {
+		fmt.Fprintln(&t.app, line)
+	}
+	t.exitStatus(p)
+}
+
+// exitStatus writes what go run writes when the program fails.
+func (t *terminal) exitStatus(p *process) {
+	var exit *exec.ExitError
+	switch {
+	case p.err == nil:
+	case errors.As(p.err, &exit) && exit.ExitCode() > 0:
+		fmt.Fprintf(&t.app, "exit status %d\n", exit.ExitCode())
+	default:
+		t.fail(fmt.Errorf("the app: %w", p.err))
+	}
+}
+
+// refused types command in the app's terminal and runs the app, with the
+// extra environment variables env, expecting it to stop by itself before
+// it listens.
+func (t *terminal) refused(command string, env ...string) {
+	p := t.launch(env)
+	if p == nil {
+		return
+	}
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.done
+		t.fail(fmt.Errorf("%s: still running after 15 s", command))
+		return
+	}
+	fmt.Fprintf(&t.app, "$ %s\n", command)
+	for _, line := range p.logged() {
+		fmt.Fprintln(&t.app, line)
+	}
+	if p.err == nil {
+		t.fail(fmt.Errorf("%s: the app stopped without an error", command))
+	}
+	t.exitStatus(p)
+}
+
+// request is one of curl's requests, as curl sends it.
+type request struct {
+	method, path string
+	header       []string // "Name: value", as curl's -H takes them
+	body         []byte   // with curl's -d or --data-binary
+}
+
+// response is what came back: its status line and header lines as they
+// arrived, and its body.
+type response struct {
+	head []string
+	body string
+}
+
+// curlLines is what curl prints of a response: with -i the status line,
+// the header lines and a blank line before the body. The Date header's
+// value is left out.
+func (r response) curlLines(withHead bool) []string {
+	var lines []string
+	if withHead {
+		for _, line := range r.head {
+			if strings.HasPrefix(line, "Date: ") {
+				line = "Date: …"
+			}
+			lines = append(lines, line)
+		}
+		lines = append(lines, "")
+	}
+	if r.body != "" {
+		lines = append(lines, strings.Split(strings.TrimSuffix(r.body, "\n"), "\n")...)
+	}
+	return lines
+}
+
+// send sends req to the running app the way curl does, on a connection of
+// its own, and reads the response as it arrives.
+func (t *terminal) send(req request) (response, error) {
+	conn, err := net.DialTimeout("tcp", t.running.addr, 5*time.Second)
+	if err != nil {
+		return response{}, err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl\r\nAccept: */*\r\n", req.method, req.path)
+	for _, h := range req.header {
+		fmt.Fprintf(&b, "%s\r\n", h)
+	}
+	if req.body != nil {
+		fmt.Fprintf(&b, "Content-Length: %d\r\nContent-Type: application/x-www-form-urlencoded\r\n", len(req.body))
+	}
+	b.WriteString("\r\n")
+	b.Write(req.body)
+	if _, err := conn.Write(b.Bytes()); err != nil {
+		return response{}, err
+	}
+
+	in := textproto.NewReader(bufio.NewReader(conn))
+	var resp response
+	length, chunked := -1, false
+	for {
+		line, err := in.ReadLine()
+		if err != nil {
+			return response{}, err
+		}
+		if line == "" {
+			break
+		}
+		resp.head = append(resp.head, line)
+		name, value, _ := strings.Cut(line, ": ")
+		switch textproto.CanonicalMIMEHeaderKey(name) {
+		case "Content-Length":
+			if length, err = strconv.Atoi(value); err != nil {
+				return response{}, fmt.Errorf("Content-Length %q", value)
+			}
+		case "Transfer-Encoding":
+			chunked = value == "chunked"
+		}
+	}
+	var body []byte
+	switch {
+	case chunked:
+		body, err = io.ReadAll(httputil.NewChunkedReader(in.R))
+	case length >= 0:
+		body = make([]byte, length)
+		_, err = io.ReadFull(in.R, body)
+	default:
+		body, err = io.ReadAll(in.R)
+	}
+	resp.body = string(body)
+	return resp, err
+}
+
+// curl types command in the other terminal, sends req, and writes what
+// curl prints (with -i: withHead), passed through the command's pipe, if
+// any (pipe nil: as it is). It waits for the app's log line of the
+// request, so that the app's terminal shows it before a Ctrl-C.
+func (t *terminal) curl(command string, req request, withHead bool, pipe func([]string) []string) {
+	if t.err != nil {
+		return
+	}
+	if t.running == nil {
+		t.fail(fmt.Errorf("%s: no app is running", command))
+		return
+	}
+	from := len(t.running.logged())
+	resp, err := t.send(req)
+	if err != nil {
+		t.fail(fmt.Errorf("%s: %w", command, err))
+		return
+	}
+	if err := t.running.waitFor(from, "INFO request method="+req.method+" path="+req.path+" "); err != nil {
+		t.fail(err)
+		return
+	}
+	lines := resp.curlLines(withHead)
+	if pipe != nil {
+		lines = pipe(lines)
+	}
+	fmt.Fprintf(&t.other, "$ %s\n", command)
+	for _, line := range lines {
+		fmt.Fprintln(&t.other, line)
+	}
+}
+
+// head is `| head -n`.
+func head(n int) func([]string) []string {
+	return func(lines []string) []string { return lines[:min(n, len(lines))] }
+}
+
+// grep is `| grep -E pattern`.
+func grep(pattern string) func([]string) []string {
+	re := regexp.MustCompile(pattern)
+	return func(lines []string) []string {
+		var kept []string
+		for _, line := range lines {
+			if re.MatchString(line) {
+				kept = append(kept, line)
+			}
+		}
+		return kept
+	}
+}
+
+func get(path string) request { return request{method: "GET", path: path} }
+
+// chapter01: the README's two curl commands, then Ctrl-C.
+func chapter01(t *terminal) {
+	t.start("go run ./step01-skeleton")
+	t.curl("curl -i localhost:8080/healthz", get("/healthz"), true, nil)
+	t.curl("curl -i localhost:8080/", get("/"), true, nil)
+	t.interrupt()
+}
+
+// chapter02: a first start that migrates a new database, a second one that
+// has nothing to migrate and answers /healthz, and two settings that stop
+// the app before it listens.
+func chapter02(t *terminal) {
+	t.otherLabel = "meanwhile, in another terminal, during the second run"
+	t.start("go run ./step02-database")
+	t.interrupt()
+	t.start("go run ./step02-database")
+	t.curl("curl -i localhost:8080/healthz", get("/healthz"), true, nil)
+	t.interrupt()
+	const unreachable = "DATABASE_URL=mysql://u:hunter2@127.0.0.1:1/tasks"
+	t.refused(unreachable+" go run ./step02-database", unreachable)
+	const unknown = "DATABASE_URL=postgres://x/y"
+	t.refused(unknown+" go run ./step02-database", unknown)
+}
+
+// chapter03: on a new database, two adds, an empty name, a cross-origin
+// post, a form too large, a delete done twice, an id that is no number,
+// and the list that is left.
+func chapter03(t *terminal) {
+	add := func(name string) request {
+		return request{method: "POST", path: "/", body: []byte("name=" + name)}
+	}
+	t.start("go run ./step03-tasklist")
+	t.curl("curl -si -d 'name=Write the skeleton' localhost:8080/ | grep -E 'HTTP|Location'",
+		add("Write the skeleton"), true, grep(`HTTP|Location`))
+	t.curl("curl -si -d 'name=Add a database' localhost:8080/ | grep -E 'HTTP|Location'",
+		add("Add a database"), true, grep(`HTTP|Location`))
+	t.curl("curl -si -d 'name=   ' localhost:8080/ | grep -E 'HTTP|alert'",
+		add("   "), true, grep(`HTTP|alert`))
+	hacked := add("hacked")
+	hacked.header = []string{"Origin: https://evil.example"}
+	t.curl("curl -si -H 'Origin: https://evil.example' -d name=hacked localhost:8080/ | grep -E 'HTTP|detected'",
+		hacked, true, grep(`HTTP|detected`))
+	t.curl("head -c 100000 /dev/zero | curl -si --data-binary @- localhost:8080/ | head -1",
+		request{method: "POST", path: "/", body: make([]byte, 100000)}, true, head(1))
+	for range 2 {
+		t.curl("curl -si -X POST localhost:8080/2/delete | head -1",
+			request{method: "POST", path: "/2/delete"}, true, head(1))
+	}
+	t.curl("curl -si -X POST localhost:8080/two/delete | head -1",
+		request{method: "POST", path: "/two/delete"}, true, head(1))
+	t.curl(`curl -s localhost:8080/ | grep 'class="name"'`, get("/"), false, grep(`class="name"`))
+	t.interrupt()
+}
