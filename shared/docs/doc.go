@@ -3,5 +3,5 @@
 // chapter's README is found, line for line, in that chapter's files. Run
 // them with `go test ./docs` in shared (CI does). The transcripts under
 // "What you will observe" are checked against real runs by shared/observe's
-// test instead, since that needs Docker.
+// test, and chapter 04's memcached primer by shared/cmd/mc's.
 package docs
