@@ -186,7 +186,10 @@ func run() error {
 	for round := 1; round <= *rounds; round++ {
 		log.Printf("round %d of %d", round, *rounds)
 		before := limit.drive()
-		for _, srv := range servers {
+		// Each round starts with another server, so that none always comes
+		// first (or last) after the limit.
+		for i := range servers {
+			srv := servers[(i+round-1)%len(servers)]
 			if err := srv.measure(); err != nil {
 				return fmt.Errorf("%s: %w", srv.name, err)
 			}
