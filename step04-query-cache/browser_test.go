@@ -9,21 +9,25 @@ import (
 )
 
 // TestInARealBrowser does what a reader does: add a task, and, in this
-// chapter, still see the empty list the cache held before the add (chapter
-// 05 deletes the cached list after each write), with a screenshot.
+// chapter, still see the stale empty list (05 fixes it), with a screenshot.
 func TestInARealBrowser(t *testing.T) {
 	ctx := testenv.Browser(t)
-	srv, app := newTestServer(t, testenv.SQLiteURL(t))
+	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "Write a <browser> test"),
+	); err != nil {
+		t.Fatalf("open the page: %v", err)
+	}
+	// Mark this page: the one after the add looks the same (it is stale).
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.body.dataset.before = "yes"; true`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
 		chromedp.Click(chromedp.CSS(`form.add-form button`)),
-		chromedp.WaitVisible(chromedp.CSS(`p.empty`)),
+		chromedp.WaitVisible(chromedp.CSS(`body:not([data-before]) p.empty`)),
 	); err != nil {
 		t.Fatalf("add a task: %v", err)
-	}
-	if got := storedNames(t, app); len(got) != 1 {
-		t.Errorf("stored %q, want the new task", got)
 	}
 	testenv.Screenshot(t, ctx, "added.png")
 }
