@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-memcache-workshop/tasklist/shared/config"
+	"github.com/go-memcache-workshop/tasklist/shared/memcachedtext"
 )
 
 // dialFunc is the shape of gomemcache's Client.DialContext.
@@ -39,27 +41,25 @@ func memcachierDialer(username, password string) dialFunc {
 	return handshake{
 		format: "MemCachier",
 		vars:   "MEMCACHIER_USERNAME and MEMCACHIER_PASSWORD",
-		key:    username,
-		value:  password,
+		login:  memcachedtext.Credentials{Username: username, Password: password},
 	}.dialer()
 }
 
 // memcachedAuthDialer authenticates the way upstream memcached's text
-// protocol expects when it runs with -Y: the key is ignored.
+// protocol expects when it runs with -Y.
 func memcachedAuthDialer(username, password string) dialFunc {
 	return handshake{
 		format: "memcached",
 		vars:   "MEMCACHED_USERNAME and MEMCACHED_PASSWORD",
-		key:    "auth",
-		value:  username + " " + password,
+		login:  memcachedtext.Credentials{Username: username, Password: password, Upstream: true},
 	}.dialer()
 }
 
-// handshake is the "set" that authenticates a connection. value holds the
-// password: it is written to the connection and nowhere else.
+// handshake is the "set" that authenticates a connection. The password is
+// written to the connection and nowhere else.
 type handshake struct {
 	format, vars string
-	key, value   string
+	login        memcachedtext.Credentials
 }
 
 // dialer dials and authenticates. A rejection is logged once per server
@@ -108,7 +108,7 @@ func (h handshake) run(ctx context.Context, conn net.Conn) (string, error) {
 		conn.SetDeadline(deadline)
 		defer conn.SetDeadline(time.Time{})
 	}
-	if _, err := fmt.Fprintf(conn, "set %s 0 0 %d\r\n%s\r\n", h.key, len(h.value), h.value); err != nil {
+	if _, err := io.WriteString(conn, h.login.Login()+"\r\n"); err != nil {
 		return "", err
 	}
 	line, err := bufio.NewReader(conn).ReadString('\n')

@@ -1,7 +1,8 @@
 // Package memcachedtext speaks memcached's text protocol for tools that look
 // into a server, which a client library such as gomemcache does not: its
 // counters (stats), its keys (lru_crawler metadump), a value, a delete, a
-// flush. The mc command and the observe command share it.
+// flush. The mc command, the observe command and the test harness share
+// it, and the cache client takes its login request (Credentials.Login).
 package memcachedtext
 
 import (
@@ -27,9 +28,25 @@ type Conn struct {
 	r  *bufio.Reader
 }
 
-// Credentials are MemCachier's: a "set" of the username whose value is the
-// password, on every new connection. Empty for a plain memcached.
-type Credentials struct{ Username, Password string }
+// Credentials log a new connection in before its first command, with a
+// "set" answered by STORED, in one of the text protocol's two formats:
+// MemCachier's (the key is the username, the value the password) or, with
+// Upstream, upstream memcached's when it runs with -Y (any key, the value
+// "username password"). Empty for a plain memcached.
+type Credentials struct {
+	Username, Password string
+	Upstream           bool
+}
+
+// Login is the request that logs a connection in with c, without its final
+// line ending.
+func (c Credentials) Login() string {
+	key, value := c.Username, c.Password
+	if c.Upstream {
+		key, value = "auth", c.Username+" "+c.Password
+	}
+	return fmt.Sprintf("set %s 0 0 %d\r\n%s", key, len(value), value)
+}
 
 // ErrNotFound is returned by the Print functions and DeleteKey when the
 // server has no such key.
@@ -45,7 +62,7 @@ func Dial(addr string, auth Credentials, timeout time.Duration) (*Conn, error) {
 	nc.SetDeadline(time.Now().Add(timeout))
 	c := &Conn{nc: nc, r: bufio.NewReader(nc)}
 	if auth.Username != "" {
-		reply, err := c.Simple(fmt.Sprintf("set %s 0 0 %d\r\n%s", auth.Username, len(auth.Password), auth.Password))
+		reply, err := c.Simple(auth.Login())
 		if err == nil && reply != "STORED" {
 			err = fmt.Errorf("server answered %q", reply)
 		}

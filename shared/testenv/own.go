@@ -1,8 +1,8 @@
 package testenv
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/netip"
@@ -15,6 +15,8 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+
+	"github.com/go-memcache-workshop/tasklist/shared/memcachedtext"
 )
 
 // Server is a container of the test's own, for tests that stop, start or
@@ -165,12 +167,16 @@ func freePort(t testing.TB) string {
 // of the test's own. The server must be memcached.
 func (s *Server) Stats(t testing.TB) map[string]int64 {
 	t.Helper()
+	c := s.memcached(t)
+	defer c.Close()
+	pairs, err := c.Stats()
+	if err != nil {
+		t.Fatalf("testenv: stats of memcached at %s: %v", s.Addr, err)
+	}
 	stats := make(map[string]int64)
-	for _, line := range strings.Split(s.command(t, "stats"), "\r\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "STAT" {
-			if n, err := strconv.ParseInt(f[2], 10, 64); err == nil {
-				stats[f[1]] = n
-			}
+	for _, p := range pairs {
+		if n, err := strconv.ParseInt(p[1], 10, 64); err == nil {
+			stats[p[0]] = n
 		}
 	}
 	return stats
@@ -179,30 +185,20 @@ func (s *Server) Stats(t testing.TB) map[string]int64 {
 // Has reports whether the memcached server holds key.
 func (s *Server) Has(t testing.TB, key string) bool {
 	t.Helper()
-	return strings.HasPrefix(s.command(t, "get "+key), "VALUE ")
+	c := s.memcached(t)
+	defer c.Close()
+	err := memcachedtext.PrintValue(c, key, io.Discard)
+	if err != nil && !errors.Is(err, memcachedtext.ErrNotFound) {
+		t.Fatalf("testenv: get %s from memcached at %s: %v", key, s.Addr, err)
+	}
+	return err == nil
 }
 
-// command sends one memcached command whose answer ends with END, and
-// returns the answer.
-func (s *Server) command(t testing.TB, command string) string {
+func (s *Server) memcached(t testing.TB) *memcachedtext.Conn {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", s.Addr, 5*time.Second)
+	c, err := memcachedtext.Dial(s.Addr, memcachedtext.Credentials{}, 5*time.Second)
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(5 * time.Second))
-	if _, err := io.WriteString(conn, command+"\r\n"); err != nil {
-		t.Fatalf("testenv: %s: %v", command, err)
-	}
-	var answer strings.Builder
-	r := bufio.NewReader(conn)
-	for !strings.HasSuffix(answer.String(), "END\r\n") {
-		line, err := r.ReadString('\n')
-		if err != nil {
-			t.Fatalf("testenv: %s to memcached at %s: %v", command, s.Addr, err)
-		}
-		answer.WriteString(line)
-	}
-	return answer.String()
+	return c
 }

@@ -12,9 +12,10 @@
 //	go run ./shared/cmd/mc flush             # drop every key (flush_all)
 //	go run ./shared/cmd/mc reset             # zero the counters (stats reset)
 //
-// It talks to the servers the app would use: MEMCACHED_SERVERS (or
-// MEMCACHIER_SERVERS, with its username and password), read from the
-// environment and .env as the app reads them; 127.0.0.1:11211 when none is
+// It talks to the servers the app would use, and logs in as the app does:
+// MEMCACHED_SERVERS (with MEMCACHED_USERNAME and MEMCACHED_PASSWORD for a
+// memcached started with -Y) or MEMCACHIER_SERVERS (with its username and
+// password), read from the environment and .env as the app reads them; 127.0.0.1:11211 when none is
 // set. Keys are given and shown in full, as memcached stores them, with
 // CACHE_KEY_PREFIX included. With several servers each one's answer is
 // labelled with its address.
@@ -66,6 +67,9 @@ func main() {
 		servers = []string{DefaultServer}
 	}
 	auth := credentials{Username: cfg.MemcachierUsername, Password: cfg.MemcachierPassword}
+	if cfg.MemcachedUsername != "" {
+		auth = credentials{Username: cfg.MemcachedUsername, Password: cfg.MemcachedPassword, Upstream: true}
+	}
 	os.Exit(run(os.Args[1:], servers, auth, os.Stdout, os.Stderr))
 }
 
@@ -75,7 +79,8 @@ var errHelp = errors.New("help")
 // errNotFound makes get and delete exit with status 1 when no server has the key.
 var errNotFound = memcachedtext.ErrNotFound
 
-// credentials log in to MemCachier; empty for a plain memcached.
+// credentials log in to MemCachier or to a memcached started with -Y;
+// empty for a plain memcached.
 type credentials = memcachedtext.Credentials
 
 // conn is one connection to one server.
