@@ -9,12 +9,13 @@
 // TASKS_QUERY_DELAY, and drives GET / with concurrent keep-alive clients:
 // with wrk when it is installed (a C load generator, far cheaper than the
 // app, so it does not squeeze every server toward the same number), else
-// with Go's HTTP client, and says which. Every server, the limit included,
-// is driven once per round, in interleaved rounds; a chapter's ratio to the
-// limit is the median of its per-round ratios. On Linux it also reports the
-// app process's own CPU time per request, from /proc/PID/stat, which does
-// not depend on the load generator. It writes a Markdown table and an SVG
-// bar chart to -out.
+// with Go's HTTP client, and says which. Every server is driven once per
+// round, in interleaved rounds, each between two drives of the limit; a
+// chapter's ratio to the limit is the median of its per-round ratios to the
+// limit's drives on either side. On Linux it also reports the app process's
+// own CPU time per request, from /proc/PID/stat, which does not depend on
+// the load generator, and the whole machine's. It writes a Markdown table
+// and an SVG bar chart to -out.
 package main
 
 import (
@@ -50,8 +51,8 @@ import (
 var (
 	tasks       = flag.Int("tasks", 200, "tasks in each chapter's database")
 	concurrency = flag.Int("concurrency", 16, "concurrent clients")
-	duration    = flag.Duration("duration", 5*time.Second, "how long to drive each server in each round")
-	rounds      = flag.Int("rounds", 3, "interleaved rounds: every server, the limit included, is driven once per round")
+	duration    = flag.Duration("duration", 2*time.Second, "how long to drive each server in each round")
+	rounds      = flag.Int("rounds", 5, "interleaved rounds: every server is driven once per round, each between two drives of the limit")
 	useWrk      = flag.Bool("wrk", true, "drive load with wrk when it is installed")
 	delays      = flag.String("delays", "0,20ms", "TASKS_QUERY_DELAY values to run, comma-separated")
 	outDir      = flag.String("out", "bench-results", "folder for results.md and results.svg")
@@ -67,7 +68,9 @@ type row struct {
 	rps                   float64
 	ratio                 float64 // to the limit's throughput in the same round
 	cpuPerReq             time.Duration
-	cpuRatio              float64 // to the limit's CPU per request in the same round
+	cpuRatio              float64   // to the limit's CPU per request in the same round
+	ratios                []float64 // per round, for the spread and for ratios between chapters
+	machinePerReq         time.Duration
 	p50, p99              time.Duration
 	queriesPerReq         float64
 	roundTripsPerReq      float64
@@ -79,7 +82,10 @@ type sample struct {
 	reqs      int
 	rps       float64
 	cpuPerReq time.Duration // 0 where /proc is not there
-	p50, p99  time.Duration
+	// machinePerReq is all the machine's busy CPU time per request: the
+	// app's, the servers' and the load generator's.
+	machinePerReq time.Duration
+	p50, p99      time.Duration
 }
 
 func main() {
@@ -185,26 +191,26 @@ func run() error {
 
 	for round := 1; round <= *rounds; round++ {
 		log.Printf("round %d of %d", round, *rounds)
-		before := limit.drive()
-		// Each round starts with another server, so that none always comes
-		// first (or last) after the limit.
+		// The limit is driven before the first server and after every one,
+		// and each server's ratios are to the mean of the limit just before
+		// and just after it: a shared VM's speed drifts by tens of percent
+		// over a minute, far less over a few seconds. Each round starts with
+		// another server, so that none is always first or last.
+		prev := limit.drive()
 		for i := range servers {
 			srv := servers[(i+round-1)%len(servers)]
 			if err := srv.measure(); err != nil {
 				return fmt.Errorf("%s: %w", srv.name, err)
 			}
-		}
-		after := limit.drive()
-		// The limit is driven before and after the chapters: the round's
-		// ratios are to the mean of the two.
-		ref := sample{rps: (before.rps + after.rps) / 2, cpuPerReq: (before.cpuPerReq + after.cpuPerReq) / 2}
-		limit.samples = append(limit.samples, before, after)
-		for _, srv := range servers {
-			last := srv.samples[len(srv.samples)-1]
-			srv.ratios = append(srv.ratios, last.rps/ref.rps)
-			if ref.cpuPerReq > 0 {
-				srv.cpuRatios = append(srv.cpuRatios, float64(last.cpuPerReq)/float64(ref.cpuPerReq))
+			next := limit.drive()
+			got := srv.samples[len(srv.samples)-1]
+			if ref := (prev.rps + next.rps) / 2; ref > 0 {
+				srv.ratios = append(srv.ratios, got.rps/ref)
 			}
+			if ref := (prev.cpuPerReq + next.cpuPerReq) / 2; ref > 0 {
+				srv.cpuRatios = append(srv.cpuRatios, float64(got.cpuPerReq)/float64(ref))
+			}
+			prev = next
 		}
 	}
 
@@ -354,7 +360,7 @@ func (s *server) measure() error {
 
 // drive loads the server for -duration and records the sample.
 func (s *server) drive() sample {
-	ticks := cpuTicks(s.cmd.Process.Pid)
+	ticks, machineTicks := cpuTicks(s.cmd.Process.Pid), machineBusyTicks()
 	var got sample
 	if *useWrk {
 		got = driveWrk(s.base + "/")
@@ -364,23 +370,56 @@ func (s *server) drive() sample {
 	if after := cpuTicks(s.cmd.Process.Pid); ticks >= 0 && after >= 0 && got.reqs > 0 {
 		got.cpuPerReq = time.Duration(after-ticks) * clockTick / time.Duration(got.reqs)
 	}
+	if after := machineBusyTicks(); machineTicks >= 0 && after >= 0 && got.reqs > 0 {
+		got.machinePerReq = time.Duration(after-machineTicks) * clockTick / time.Duration(got.reqs)
+	}
+	log.Printf("  %-20s %6.0f req/s  app %5d µs/req  machine %5d µs/req  p50 %v",
+		fmt.Sprintf("%s@%s", s.name, s.delay), got.rps, got.cpuPerReq.Microseconds(), got.machinePerReq.Microseconds(), got.p50.Round(time.Microsecond))
 	s.samples = append(s.samples, got)
 	return got
+}
+
+// machineBusyTicks is the CPU time every process on the machine has used
+// (all of /proc/stat's "cpu" line but idle and iowait), or -1 where /proc
+// is not there: the app, the load generator and the servers together.
+func machineBusyTicks() int64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return -1
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 8 || fields[0] != "cpu" {
+		return -1
+	}
+	var busy int64
+	for i, f := range fields[1:8] { // user nice system idle iowait irq softirq
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return -1
+		}
+		if i != 3 && i != 4 {
+			busy += n
+		}
+	}
+	return busy
 }
 
 // row is the server's medians over its samples.
 func (s *server) row(name string) row {
 	r := row{name: name, queriesPerReq: s.queriesPerReq, roundTripsPerReq: s.roundTripsPerReq}
-	var rps, p50s, p99s, cpus []float64
+	var rps, p50s, p99s, cpus, machine []float64
 	for _, x := range s.samples {
 		r.reqs += x.reqs
 		rps = append(rps, x.rps)
 		p50s = append(p50s, float64(x.p50))
 		p99s = append(p99s, float64(x.p99))
 		cpus = append(cpus, float64(x.cpuPerReq))
+		machine = append(machine, float64(x.machinePerReq))
 	}
-	r.rps, r.ratio, r.cpuRatio = median(rps), median(s.ratios), median(s.cpuRatios)
+	r.rps, r.ratio, r.cpuRatio, r.ratios = median(rps), median(s.ratios), median(s.cpuRatios), s.ratios
 	r.p50, r.p99, r.cpuPerReq = time.Duration(median(p50s)), time.Duration(median(p99s)), time.Duration(median(cpus))
+	r.machinePerReq = time.Duration(median(machine))
 	return r
 }
 
@@ -611,25 +650,38 @@ func machine(mcServers, driver string) string {
 		}
 	}
 	return fmt.Sprintf("Machine: %d cores (%s), %s, %s/%s. Servers: MySQL-compatible and memcached (%s) in local containers; the load generator, the servers and the app share the machine.\n\n"+
-		"Load: %s; %d concurrent keep-alive clients, GET / with %d tasks, %s per server per round, %d interleaved rounds (the limit driven before and after the chapters in each). "+
-		"Figures are medians over the rounds; × limit is the median of the per-round ratios. App CPU is the app process's own user+system time per request (/proc/PID/stat). "+
+		"Load: %s; %d concurrent keep-alive clients, GET / with %d tasks, %s per server per round, %d interleaved rounds (in each, the limit is driven before the first server and after every one). "+
+		"Figures are medians over the rounds; × limit is the median of the ratios to the limit driven just before and just after, with the lowest and highest of them. "+
+		"App CPU is the app process's own user+system time per request (/proc/PID/stat); machine CPU is every process's (the app, the servers, the load generator: /proc/stat). "+
 		"App pools: MySQL 16 connections, memcached 64 idle connections per server, CACHE_TIMEOUT 250ms.\n",
 		runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH, mcServers, driver, *concurrency, *tasks, *duration, *rounds)
 }
 
 func writeTable(w io.Writer, delay time.Duration, rows []row) {
 	fmt.Fprintf(w, "\n## TASKS_QUERY_DELAY=%s\n\n", delay)
-	fmt.Fprintln(w, "| server | req/s | × limit | app CPU/req | CPU × limit | p50 | p99 | DB queries/req | memcached round trips/req | B/req | allocs/req |")
-	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+	fmt.Fprintln(w, "| server | req/s | × limit (range) | app CPU/req | CPU × limit | machine CPU/req | p50 | p99 | DB queries/req | memcached round trips/req | B/req | allocs/req |")
+	fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 	for _, r := range rows {
-		cpu, cpuRatio := "n/a", "n/a"
+		cpu, cpuRatio, machine := "n/a", "n/a", "n/a"
 		if r.cpuPerReq > 0 {
 			cpu, cpuRatio = fmt.Sprintf("%d µs", r.cpuPerReq.Microseconds()), fmt.Sprintf("%.2f", r.cpuRatio)
 		}
-		fmt.Fprintf(w, "| %s | %.0f | %.2f | %s | %s | %s | %s | %.2f | %.2f | %s | %s |\n",
-			r.name, r.rps, r.ratio, cpu, cpuRatio, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond),
+		if r.machinePerReq > 0 {
+			machine = fmt.Sprintf("%d µs", r.machinePerReq.Microseconds())
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %s | %s | %s | %s | %s | %s | %.2f | %.2f | %s | %s |\n",
+			r.name, r.rps, withRange(r.ratio, r.ratios), cpu, cpuRatio, machine, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond),
 			r.queriesPerReq, r.roundTripsPerReq, r.bytesPerReq, r.allocsPR)
 	}
+}
+
+// withRange is a median with the lowest and highest of the values it is
+// the median of, when there are several: how far one round can be off.
+func withRange(m float64, xs []float64) string {
+	if len(xs) < 2 {
+		return fmt.Sprintf("%.2f", m)
+	}
+	return fmt.Sprintf("%.2f (%.2f–%.2f)", m, slices.Min(xs), slices.Max(xs))
 }
 
 // writeTargets checks the goals the README quotes: a warm view-cache hit
@@ -637,7 +689,7 @@ func writeTable(w io.Writer, delay time.Duration, rows []row) {
 // query that hides a 20 ms query completely.
 func writeTargets(w io.Writer, rows map[string]row) {
 	fmt.Fprint(w, "\n## Targets\n\n")
-	check := func(what string, got, want float64, atLeast bool) {
+	check := func(what string, got, want float64, atLeast bool, xs ...float64) {
 		met := got >= want
 		if !atLeast {
 			met = got <= want
@@ -650,23 +702,28 @@ func writeTargets(w io.Writer, rows map[string]row) {
 		if !atLeast {
 			op = "≤"
 		}
-		fmt.Fprintf(w, "- %s: %.2f (goal %s %.2f): %s\n", what, got, op, want, mark)
+		fmt.Fprintf(w, "- %s: %s (goal %s %.2f): %s\n", what, withRange(got, xs), op, want, mark)
 	}
 	if r, ok := rows["step08@0s"]; ok {
-		check("step08 throughput × limit", r.ratio, 0.90, true)
+		check("step08 throughput × limit", r.ratio, 0.90, true, r.ratios...)
 		if r.cpuRatio > 0 {
 			check("step08 app CPU per request × limit", r.cpuRatio, 1.15, false)
 		}
 	}
 	if r, ok := rows["step09@0s"]; ok {
-		check("step09 throughput × limit", r.ratio, 0.85, true)
+		check("step09 throughput × limit", r.ratio, 0.85, true, r.ratios...)
 		if r.cpuRatio > 0 {
 			check("step09 app CPU per request × limit", r.cpuRatio, 1.25, false)
 		}
 	}
 	if a, ok := rows["step04@20ms"]; ok {
-		if b, ok := rows["step03@0s"]; ok && b.ratio > 0 {
-			check("step04 with a 20 ms query ÷ step03 with none (throughput)", a.ratio/b.ratio, 1.05, true)
+		if b, ok := rows["step03@0s"]; ok && len(b.ratios) == len(a.ratios) {
+			// Round by round: the two were driven in the same round.
+			var xs []float64
+			for i := range a.ratios {
+				xs = append(xs, a.ratios[i]/b.ratios[i])
+			}
+			check("step04 with a 20 ms query ÷ step03 with none (throughput)", median(xs), 1.05, true, xs...)
 		}
 	}
 }
