@@ -28,7 +28,12 @@ var databases = map[string]func(testing.TB) string{
 // newTestServer serves the chapter's routes on a loopback port for the test.
 func newTestServer(t testing.TB, databaseURL string) (*httptest.Server, *app) {
 	t.Helper()
-	env := map[string]string{"DATABASE_URL": databaseURL}
+	return newTestServerEnv(t, map[string]string{"DATABASE_URL": databaseURL})
+}
+
+// newTestServerEnv starts the app with exactly the given settings.
+func newTestServerEnv(t testing.TB, env map[string]string) (*httptest.Server, *app) {
+	t.Helper()
 	cfg, err := config.Parse(func(name string) (string, bool) {
 		v, ok := env[name]
 		return v, ok

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -161,9 +159,7 @@ func TestMemcachedAuthentication(t *testing.T) {
 		{"wrong credentials", "wrong-pa55word", false, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs bytes.Buffer
-			defer slog.SetDefault(slog.Default())
-			slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+			logs := testenv.CaptureLogs(t)
 			srv, _ := newTestServerEnv(t, map[string]string{
 				"DATABASE_URL":       testenv.SQLiteURL(t),
 				"MEMCACHED_SERVERS":  server.Addr,
