@@ -8,11 +8,10 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/database"
 )
 
-// Task is one entry of the task list. The JSON names are how it is stored
-// in the cache.
+// Task is one entry of the task list.
 type Task struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
+	ID   int64
+	Name string
 }
 
 // taskStore is what the handlers need from storage. Keeping it this small is

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/gob"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -28,18 +30,19 @@ type memoizer struct {
 	calls singleflight.Group
 }
 
-// memoEntry is what the cache holds for one call: the result, and the
-// version of the function it was computed under.
+// memoEntry is what the cache holds for one call, encoded with gob as in
+// chapter 04: the result, and the version of the function it was computed
+// under.
 type memoEntry[R any] struct {
-	Version string `json:"version"`
-	Result  R      `json:"result"`
+	Version string
+	Result  R
 }
 
 // validName keeps the readable part of a key short and legal in memcached.
 var validName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
-// memoize returns fn with its results cached. fn's argument and result are
-// stored as JSON; use struct{} for a function without arguments.
+// memoize returns fn with its results cached. fn's argument is hashed into
+// the key; use struct{} for a function without arguments.
 func memoize[A, R any](m *memoizer, name string, fn func(context.Context, A) (R, error)) func(context.Context, A) (R, error) {
 	if !validName.MatchString(name) {
 		panic(fmt.Sprintf("memoize: name %q must be 1-64 letters, digits, '_', '.' or '-'", name))
@@ -64,7 +67,7 @@ func memoize[A, R any](m *memoizer, name string, fn func(context.Context, A) (R,
 			}
 		}
 		var entry memoEntry[R]
-		if data, ok := found[key]; ok && json.Unmarshal(data, &entry) == nil && entry.Version == string(version) {
+		if data, ok := found[key]; ok && gob.NewDecoder(bytes.NewReader(data)).Decode(&entry) == nil && entry.Version == string(version) {
 			return entry.Result, nil
 		}
 
@@ -78,9 +81,10 @@ func memoize[A, R any](m *memoizer, name string, fn func(context.Context, A) (R,
 			if err != nil {
 				return result, err
 			}
-			data, err := json.Marshal(memoEntry[R]{Version: string(version), Result: result})
+			var buf bytes.Buffer
+			err = gob.NewEncoder(&buf).Encode(memoEntry[R]{Version: string(version), Result: result})
 			if err == nil {
-				err = m.cache.Set(ctx, key, data, m.ttl)
+				err = m.cache.Set(ctx, key, buf.Bytes(), m.ttl)
 			}
 			if err != nil {
 				slog.WarnContext(ctx, "memoize: could not cache result", "key", key, "err", err)
