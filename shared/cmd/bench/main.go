@@ -51,8 +51,8 @@ import (
 var (
 	tasks       = flag.Int("tasks", 200, "tasks in each chapter's database")
 	concurrency = flag.Int("concurrency", 16, "concurrent clients")
-	duration    = flag.Duration("duration", 2*time.Second, "how long to drive each server in each round")
-	rounds      = flag.Int("rounds", 5, "interleaved rounds: every server is driven once per round, each between two drives of the limit")
+	duration    = flag.Duration("duration", 2*time.Second, "how long to drive each server in each round (whole seconds with wrk)")
+	rounds      = flag.Int("rounds", 9, "interleaved rounds: every server is driven once per round, each between two drives of the limit")
 	useWrk      = flag.Bool("wrk", true, "drive load with wrk when it is installed")
 	delays      = flag.String("delays", "0,20ms", "TASKS_QUERY_DELAY values to run, comma-separated")
 	outDir      = flag.String("out", "bench-results", "folder for results.md and results.svg")
@@ -150,6 +150,9 @@ func run() error {
 	driver := "Go's net/http client, in a process of its own (wrk is not installed: it is cheaper, and makes the ratios more honest)"
 	if _, err := exec.LookPath("wrk"); err == nil && *useWrk {
 		driver = fmt.Sprintf("wrk, 1 thread, %d connections", *concurrency)
+		if *duration < time.Second || *duration%time.Second != 0 {
+			return fmt.Errorf("-duration %s: wrk drives whole seconds (1s, 2s, …)", *duration)
+		}
 	} else {
 		*useWrk = false
 	}
@@ -196,13 +199,19 @@ func run() error {
 		// and just after it: a shared VM's speed drifts by tens of percent
 		// over a minute, far less over a few seconds. Each round starts with
 		// another server, so that none is always first or last.
-		prev := limit.drive()
+		prev, err := limit.drive()
+		if err != nil {
+			return err
+		}
 		for i := range servers {
 			srv := servers[(i+round-1)%len(servers)]
 			if err := srv.measure(); err != nil {
 				return fmt.Errorf("%s: %w", srv.name, err)
 			}
-			next := limit.drive()
+			next, err := limit.drive()
+			if err != nil {
+				return err
+			}
 			got := srv.samples[len(srv.samples)-1]
 			if ref := (prev.rps + next.rps) / 2; ref > 0 {
 				srv.ratios = append(srv.ratios, got.rps/ref)
@@ -341,7 +350,10 @@ func (s *server) measure() error {
 		return err
 	}
 	log.Printf("driving %s (TASKS_QUERY_DELAY=%s)", s.name, s.delay)
-	got := s.drive()
+	got, err := s.drive()
+	if err != nil {
+		return err
+	}
 	selectsAfter, err := comSelect(s.db)
 	if err != nil {
 		return err
@@ -359,7 +371,7 @@ func (s *server) measure() error {
 }
 
 // drive loads the server for -duration and records the sample.
-func (s *server) drive() sample {
+func (s *server) drive() (sample, error) {
 	ticks, machineTicks := cpuTicks(s.cmd.Process.Pid), machineBusyTicks()
 	var got sample
 	if *useWrk {
@@ -375,8 +387,11 @@ func (s *server) drive() sample {
 	}
 	log.Printf("  %-20s %6.0f req/s  app %5d µs/req  machine %5d µs/req  p50 %v",
 		fmt.Sprintf("%s@%s", s.name, s.delay), got.rps, got.cpuPerReq.Microseconds(), got.machinePerReq.Microseconds(), got.p50.Round(time.Microsecond))
+	if got.reqs == 0 {
+		return got, fmt.Errorf("driving %s: no request was answered", s.name)
+	}
 	s.samples = append(s.samples, got)
-	return got
+	return got, nil
 }
 
 // machineBusyTicks is the CPU time every process on the machine has used
@@ -466,7 +481,7 @@ var (
 
 // driveWrk runs wrk against target for -duration.
 func driveWrk(target string) sample {
-	out, err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(*concurrency), "-d"+duration.String(), "--latency", target).CombinedOutput()
+	out, err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(*concurrency), fmt.Sprintf("-d%ds", int(duration.Seconds())), "--latency", target).CombinedOutput()
 	if err != nil {
 		log.Printf("  wrk: %v\n%s", err, out)
 		return sample{}
