@@ -704,7 +704,7 @@ func withRange(m float64, xs []float64) string {
 	if len(xs) < 2 {
 		return fmt.Sprintf("%.2f", m)
 	}
-	return fmt.Sprintf("%.2f (%.2f–%.2f)", m, slices.Min(xs), slices.Max(xs))
+	return fmt.Sprintf("%.2f (%s)", m, spread(xs))
 }
 
 // writeTargets checks the goals the README quotes: a warm view-cache hit
