@@ -197,15 +197,15 @@ func (p *cachedView) encode() []byte {
 	return b.Bytes()
 }
 
-func decodeView(data []byte) (*cachedView, bool) {
+func decodeView(data []byte) (page cachedView, ok bool) {
 	contentType, rest, ok1 := bytes.Cut(data, []byte("\n"))
 	etag, rest, ok2 := bytes.Cut(rest, []byte("\n"))
 	size, body, ok3 := bytes.Cut(rest, []byte("\n"))
 	n, err := strconv.Atoi(string(size))
 	if !ok1 || !ok2 || !ok3 || err != nil || n < 0 || n > len(body) {
-		return nil, false // the invalidation marker, or not a page
+		return page, false // the invalidation marker, or not a page
 	}
-	return &cachedView{contentType: string(contentType), etag: string(etag), before: body[:n], after: body[n:]}, true
+	return cachedView{contentType: string(contentType), etag: string(etag), before: body[:n], after: body[n:]}, true
 }
 
 // responseBuffer holds a handler's response until it is complete.
