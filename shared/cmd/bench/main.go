@@ -10,9 +10,9 @@
 // with wrk when it is installed (a C load generator, far cheaper than the
 // app, so it does not squeeze every server toward the same number), else
 // with Go's HTTP client, and says which. Every server is driven once per
-// round, in interleaved rounds, each between two drives of the limit; a
-// chapter's ratio to the limit is the median of its per-round ratios to the
-// limit's drives on either side. On Linux it also reports the app process's
+// round, in interleaved rounds, chapter by chapter and each between two
+// drives of the limit; a chapter's ratio to the limit is the median of its
+// per-round ratios to the limit's drives on either side. On Linux it also reports the app process's
 // own CPU time per request, from /proc/PID/stat, which does not depend on
 // the load generator, and the whole machine's. It writes a Markdown table
 // and an SVG bar chart to -out.
@@ -20,6 +20,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -192,6 +193,15 @@ func run() error {
 		return fmt.Errorf("limit: %w", err)
 	}
 
+	// Each chapter's runs are driven side by side, the slower query first,
+	// so that the comparisons made below (a chapter with and without the
+	// slow query; chapter 04 with it against chapter 03 without) are between
+	// drives seconds apart, not a minute: the speed of a page that renders
+	// 200 rows drifts on a shared VM more than the limit's does.
+	order := slices.Clone(servers)
+	slices.SortStableFunc(order, func(a, b *server) int {
+		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(b.delay, a.delay))
+	})
 	for round := 1; round <= *rounds; round++ {
 		log.Printf("round %d of %d", round, *rounds)
 		// The limit is driven before the first server and after every one,
@@ -203,8 +213,8 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		for i := range servers {
-			srv := servers[(i+round-1)%len(servers)]
+		for i := range order {
+			srv := order[(i+round-1)%len(order)]
 			if err := srv.measure(); err != nil {
 				return fmt.Errorf("%s: %w", srv.name, err)
 			}
@@ -665,7 +675,7 @@ func machine(mcServers, driver string) string {
 		}
 	}
 	return fmt.Sprintf("Machine: %d cores (%s), %s, %s/%s. Servers: MySQL-compatible and memcached (%s) in local containers; the load generator, the servers and the app share the machine.\n\n"+
-		"Load: %s; %d concurrent keep-alive clients, GET / with %d tasks, %s per server per round, %d interleaved rounds (in each, the limit is driven before the first server and after every one). "+
+		"Load: %s; %d concurrent keep-alive clients, GET / with %d tasks, %s per server per round, %d interleaved rounds (in each, chapter by chapter, the slower query first, and the limit before the first server and after every one). "+
 		"Figures are medians over the rounds; × limit is the median of the ratios to the limit driven just before and just after, with the lowest and highest of them. "+
 		"App CPU is the app process's own user+system time per request (/proc/PID/stat); machine CPU is every process's (the app, the servers, the load generator: /proc/stat). "+
 		"App pools: MySQL 16 connections, memcached 64 idle connections per server, CACHE_TIMEOUT 250ms.\n",
