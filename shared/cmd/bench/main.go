@@ -196,8 +196,7 @@ func run() error {
 	// Each chapter's runs are driven side by side, the slower query first,
 	// so that the comparisons made below (a chapter with and without the
 	// slow query; chapter 04 with it against chapter 03 without) are between
-	// drives seconds apart, not a minute: the speed of a page that renders
-	// 200 rows drifts on a shared VM more than the limit's does.
+	// drives seconds apart, not half a minute.
 	order := slices.Clone(servers)
 	slices.SortStableFunc(order, func(a, b *server) int {
 		return cmp.Or(strings.Compare(a.name, b.name), cmp.Compare(b.delay, a.delay))
