@@ -194,6 +194,7 @@ func (p *cachedView) encode() []byte {
 	return b.Bytes()
 }
 
+// decodeView reads back what encode laid out, sharing data's memory.
 func decodeView(data []byte) (page cachedView, ok bool) {
 	contentType, rest, ok1 := bytes.Cut(data, []byte("\n"))
 	etag, rest, ok2 := bytes.Cut(rest, []byte("\n"))

@@ -12,10 +12,10 @@
 // with Go's HTTP client, and says which. Every server is driven once per
 // round, in interleaved rounds, chapter by chapter and each between two
 // drives of the limit; a chapter's ratio to the limit is the median of its
-// per-round ratios to the limit's drives on either side. On Linux it also reports the app process's
-// own CPU time per request, from /proc/PID/stat, which does not depend on
-// the load generator, and the whole machine's. It writes a Markdown table
-// and an SVG bar chart to -out.
+// per-round ratios to the limit's drives on either side. On Linux it also
+// reports the app process's own CPU time per request, from /proc/PID/stat,
+// which does not depend on the load generator, and the whole machine's. It
+// writes a Markdown table and an SVG bar chart to -out.
 package main
 
 import (
