@@ -206,8 +206,9 @@ func run() error {
 		// The limit is driven before the first server and after every one,
 		// and each server's ratios are to the mean of the limit just before
 		// and just after it: a shared VM's speed drifts by tens of percent
-		// over a minute, far less over a few seconds. Each round starts with
-		// another server, so that none is always first or last.
+		// over a minute. (That takes out the drift, not the noise between
+		// two drives, which the per-round range shows.) Each round starts
+		// with another server, so that none is always first or last.
 		prev, err := limit.drive()
 		if err != nil {
 			return err
