@@ -2,7 +2,7 @@
 // directly, so that a reader needs neither nc nor telnet:
 //
 //	go run ./shared/cmd/mc stats [NAME...]   # the server's counters (all, or those named)
-//	go run ./shared/cmd/mc keys [PREFIX]     # every key (lru_crawler metadump all), decoded, with size and expiry
+//	go run ./shared/cmd/mc keys [PREFIX]     # every key (lru_crawler metadump hash), decoded, with size and expiry
 //	go run ./shared/cmd/mc get KEY           # the value stored under KEY
 //	go run ./shared/cmd/mc gets KEY          # the value and its CAS token
 //	go run ./shared/cmd/mc set KEY VALUE [TTL]         # store (TTL in seconds; 0: no expiry)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bradfitz/gomemcache/memcache"
@@ -67,6 +69,43 @@ func TestKeysGetDelete(t *testing.T) {
 	mc(t, servers, 1, "delete", prefix+"all_tasks")
 	if out, _ := mc(t, servers, 0, "keys", prefix+"nothing-here:"); out != "(no keys)\n" {
 		t.Errorf("mc keys with no match printed %q", out)
+	}
+}
+
+// TestKeysListsEveryKeyWhileTheyAreRead lists 200 keys twenty times while
+// 16 clients read them all: every listing must hold every key (a walk of
+// memcached's LRUs skips the items being read).
+func TestKeysListsEveryKeyWhileTheyAreRead(t *testing.T) {
+	all, prefix := testenv.Memcached(t)
+	servers := all[:1]
+	keys := make([]string, 200)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("%sread:%03d", prefix, i)
+		set(t, servers[0], keys[i], strings.Repeat("v", 400), 0)
+	}
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	client := memcache.New(servers[0])
+	client.MaxIdleConns = 16
+	for range 16 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					client.GetMulti(keys)
+				}
+			}
+		})
+	}
+	defer readers.Wait()
+	defer close(stop)
+	for listing := range 20 {
+		out, _ := mc(t, servers, 0, "keys", prefix+"read:")
+		if n := strings.Count(out, "\n") - 1; n != len(keys) {
+			t.Fatalf("listing %d held %d of the %d keys", listing+1, n, len(keys))
+		}
 	}
 }
 
