@@ -111,17 +111,24 @@ func (c *Conn) lines(request string) ([]string, error) {
 	if err := c.send(request); err != nil {
 		return nil, err
 	}
+	first, err := c.line()
+	if err != nil {
+		return nil, err
+	}
+	return c.untilEnd(first)
+}
+
+// untilEnd returns line and the reply lines that follow it, up to END.
+func (c *Conn) untilEnd(line string) ([]string, error) {
 	var lines []string
-	for {
-		s, err := c.line()
-		if err != nil {
+	for line != "END" {
+		lines = append(lines, line)
+		var err error
+		if line, err = c.line(); err != nil {
 			return nil, err
 		}
-		if s == "END" {
-			return lines, nil
-		}
-		lines = append(lines, s)
 	}
+	return lines, nil
 }
 
 // Stats returns the server's "STAT name value" lines, in its order.
@@ -235,14 +242,7 @@ func (c *Conn) metadump() ([]string, error) {
 		case refusal == "BUSY" || refusal == "BADCLASS" || refusal == "NOTSTARTED":
 			return nil, fmt.Errorf("server answered %q", first)
 		}
-		var lines []string
-		for line := first; line != "END"; {
-			lines = append(lines, line)
-			if line, err = c.line(); err != nil {
-				return nil, err
-			}
-		}
-		return lines, nil
+		return c.untilEnd(first)
 	}
 }
 
