@@ -24,13 +24,13 @@ var ErrNotStored = errors.New("cache: not stored")
 
 // store is one cache backend. Keys reach it with the prefix already added.
 type store interface {
-	get(key string) ([]byte, uint64, error) // value, CAS token; ErrMiss on a miss
+	get(ctx context.Context, key string) ([]byte, uint64, error) // value, CAS token; ErrMiss on a miss
 	// getMulti returns the keys it found, and how many servers it asked.
-	getMulti(keys []string) (map[string][]byte, int, error)
-	set(key string, value []byte, ttl time.Duration) error
-	add(key string, value []byte, ttl time.Duration) error // ErrNotStored if present
-	cas(key string, value []byte, ttl time.Duration, token uint64) error
-	delete(key string) error // a missing key is not an error
+	getMulti(ctx context.Context, keys []string) (map[string][]byte, int, error)
+	set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+	add(ctx context.Context, key string, value []byte, ttl time.Duration) error // ErrNotStored if present
+	cas(ctx context.Context, key string, value []byte, ttl time.Duration, token uint64) error
+	delete(ctx context.Context, key string) error // a missing key is not an error
 	close() error
 }
 
@@ -39,14 +39,20 @@ type store interface {
 // Every method takes the caller's context. An operation is not started when
 // that context is already cancelled or past its deadline: it fails at once,
 // counts as an error, and the caller falls back to the database as for any
-// cache error. Once started, an operation cannot be interrupted, because
-// gomemcache takes no context: it may wait up to CACHE_TIMEOUT for its
-// server (to connect, and again for each read or write), however soon the
-// context ends.
+// cache error. An operation waits for a free connection to its server under
+// its context, and for at most CACHE_TIMEOUT. Once sent, it cannot be
+// interrupted, because gomemcache takes no context: it may wait up to
+// CACHE_TIMEOUT for its server (to connect, and again for each read or
+// write), however soon the context ends.
+//
+// Failures are not logged one by one: the client says once when a server
+// is left out and once when it is back, and at most every reportEvery how
+// many operations failed or were skipped.
 type Client struct {
 	store  store
 	prefix string
 	totals *Stats
+	report report
 
 	// Kind says which backend serves the cache, for the log and the page.
 	Kind string
@@ -64,7 +70,7 @@ const (
 func New(cfg config.Config) (*Client, error) {
 	if len(cfg.MemcachedServers) == 0 {
 		slog.Warn("no MEMCACHED_SERVERS or MEMCACHIER_SERVERS: using an in-process cache; it is not shared between processes and is lost on restart")
-		return newClient(newMemoryStore(), KindInProcess, cfg.CacheKeyPrefix), nil
+		return newClient(newMemoryStore(int64(cfg.CacheMemoryMB)<<20), KindInProcess, cfg.CacheKeyPrefix), nil
 	}
 	s, err := newMemcachedStore(cfg)
 	if err != nil {
@@ -72,7 +78,7 @@ func New(cfg config.Config) (*Client, error) {
 	}
 	slog.Info("cache ready", "kind", KindMemcached, "servers", cfg.MemcachedServers,
 		"memcachier_auth", cfg.MemcachierUsername != "", "memcached_auth", cfg.MemcachedUsername != "",
-		"timeout", cfg.CacheTimeout)
+		"timeout", s.timeout, "failure_limit", s.servers.failureLimit)
 	return newClient(s, KindMemcached, cfg.CacheKeyPrefix), nil
 }
 
@@ -86,8 +92,11 @@ func (c *Client) Totals() *Stats { return c.totals }
 // Prefix returns what the client puts before every key (CACHE_KEY_PREFIX).
 func (c *Client) Prefix() string { return c.prefix }
 
-// Close closes idle connections.
-func (c *Client) Close() error { return c.store.close() }
+// Close closes idle connections, and logs the failures not yet reported.
+func (c *Client) Close() error {
+	c.report.flush()
+	return c.store.close()
+}
 
 // Get returns the value of key, or ErrMiss.
 func (c *Client) Get(ctx context.Context, key string) ([]byte, error) {
@@ -102,7 +111,7 @@ func (c *Client) GetCAS(ctx context.Context, key string) ([]byte, uint64, error)
 	began := time.Now()
 	err := c.start(ctx, key)
 	if err == nil {
-		value, token, err = c.store.get(c.prefix + key)
+		value, token, err = c.store.get(ctx, c.prefix+key)
 	}
 	op := Op{Name: "get", Key: key, Keys: 1, Result: "hit", Took: time.Since(began)}
 	switch {
@@ -143,7 +152,7 @@ func (c *Client) GetMulti(ctx context.Context, keys []string) (map[string][]byte
 		for i, k := range keys {
 			prefixed[i] = c.prefix + k
 		}
-		found, servers, err = c.store.getMulti(prefixed)
+		found, servers, err = c.store.getMulti(ctx, prefixed)
 	}
 	values := make(map[string][]byte, len(found))
 	for _, k := range keys {
@@ -178,7 +187,7 @@ func (c *Client) Set(ctx context.Context, key string, value []byte, ttl time.Dur
 	began := time.Now()
 	err := c.start(ctx, key)
 	if err == nil {
-		err = c.store.set(c.prefix+key, value, ttl)
+		err = c.store.set(ctx, c.prefix+key, value, ttl)
 	}
 	c.record(ctx, err, roundTrips(err), Op{Name: "set", Key: key, Keys: 1, Result: result(err, "stored"), Took: time.Since(began)}, func(s *Stats) {
 		s.Sets.Add(1)
@@ -198,7 +207,7 @@ func (c *Client) Add(ctx context.Context, key string, value []byte, ttl time.Dur
 	began := time.Now()
 	err := c.start(ctx, key)
 	if err == nil {
-		err = c.store.add(c.prefix+key, value, ttl)
+		err = c.store.add(ctx, c.prefix+key, value, ttl)
 	}
 	return c.recordConditional(ctx, "add", key, began, err)
 }
@@ -209,7 +218,7 @@ func (c *Client) CompareAndSwap(ctx context.Context, key string, value []byte, t
 	began := time.Now()
 	err := c.start(ctx, key)
 	if err == nil {
-		err = c.store.cas(c.prefix+key, value, ttl, token)
+		err = c.store.cas(ctx, c.prefix+key, value, ttl, token)
 	}
 	return c.recordConditional(ctx, "cas", key, began, err)
 }
@@ -238,7 +247,7 @@ func (c *Client) Delete(ctx context.Context, key string) error {
 	began := time.Now()
 	err := c.start(ctx, key)
 	if err == nil {
-		err = c.store.delete(c.prefix + key)
+		err = c.store.delete(ctx, c.prefix+key)
 	}
 	c.record(ctx, err, roundTrips(err), Op{Name: "delete", Key: key, Keys: 1, Result: result(err, "deleted"), Took: time.Since(began)}, func(s *Stats) {
 		s.Deletes.Add(1)
@@ -272,8 +281,8 @@ func (c *Client) start(ctx context.Context, keys ...string) error {
 }
 
 // record counts an operation and its round trips in the totals and in the
-// scope's stats, adds it to the scope's trace, and notes on the scope that a
-// server failed it.
+// scope's stats, adds it to the scope's trace, notes on the scope that the
+// operation waited in vain, and reports a failure.
 func (c *Client) record(ctx context.Context, err error, trips int64, op Op, count func(*Stats)) {
 	count(c.totals)
 	c.totals.RoundTrips.Add(trips)
@@ -281,9 +290,12 @@ func (c *Client) record(ctx context.Context, err error, trips int64, op Op, coun
 		count(&s.Stats)
 		s.Stats.RoundTrips.Add(trips)
 		s.add(op)
-		if connectionFailed(err) {
+		if connectionFailed(err) || errors.Is(err, errBusy) {
 			s.failed.Store(true)
 		}
+	}
+	if err != nil && !errors.Is(err, ErrMiss) && !errors.Is(err, ErrNotStored) {
+		c.report.add(err, trips == 0)
 	}
 }
 
@@ -317,7 +329,7 @@ func result(err error, ok string) string {
 // roundTrips is 1 for an operation that ended with err, unless it never
 // left the process.
 func roundTrips(err error) int64 {
-	if errors.Is(err, errServerDown) || errors.Is(err, errGaveUp) || errors.Is(err, errBadKey) ||
+	if errors.Is(err, errServerDown) || errors.Is(err, errGaveUp) || errors.Is(err, errBadKey) || errors.Is(err, errBusy) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return 0
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,6 +145,15 @@ func (d *drill) loadWhileOut(t *testing.T, duration, retryAfter time.Duration) {
 	}
 }
 
+// endPause ends node i's pause now, as its clock would after retryAfter.
+func (d *drill) endPause(i int) {
+	for _, s := range d.c.store.(*memcachedStore).servers.servers {
+		if s.name == d.nodes[i].Addr {
+			s.downUntil.Store(time.Now().Add(-time.Nanosecond).UnixNano())
+		}
+	}
+}
+
 func TestDrillOneOfThreeFrozen(t *testing.T) {
 	d := newDrill(t, time.Minute)
 	d.nodes[1].Freeze(t)
@@ -164,7 +174,7 @@ func TestDrillOneOfThreeStoppedAndRestarted(t *testing.T) {
 
 	// It comes back empty; after the pause its keys are stored on it again.
 	d.nodes[1].Start(t)
-	time.Sleep(retryAfter + drillTimeout)
+	d.endPause(1)
 	mine := 0
 	for _, key := range d.keys {
 		if err := d.c.Set(t.Context(), key, []byte("v"+key), 0); err != nil {
@@ -189,7 +199,7 @@ func TestDrillFrozenNodeThawed(t *testing.T) {
 	d.loadWhileOut(t, 3*retryAfter, retryAfter)
 
 	d.nodes[1].Thaw(t)
-	time.Sleep(retryAfter + drillTimeout) // the pause, and the try that may be waiting
+	d.endPause(1) // no get is waiting: load has returned
 	outcomes := d.load(time.Second)
 	// The first get of one of its keys tries the node again; while that try
 	// is out, its other keys still go to their second choice (and miss).
@@ -221,7 +231,13 @@ func TestDrillAllThreeFrozen(t *testing.T) {
 		n.Freeze(t)
 		defer n.Thaw(t)
 	}
+	logs := testenv.CaptureLogs(t)
 	outcomes := d.load(3 * time.Second)
+	// One line per server left out, and one count of what failed: not a
+	// line per get.
+	if n := strings.Count(logs.String(), "level=WARN"); n > 3+1 {
+		t.Errorf("%d warning lines for %d gets; want at most 4:\n%s", n, len(outcomes), logs)
+	}
 	waited := 0
 	for _, o := range outcomes {
 		if o.err == nil || errors.Is(o.err, ErrMiss) {

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -9,10 +10,14 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/config"
 )
 
-// maxIdleConns per server. gomemcache keeps 2 by default, so under
-// concurrent requests most operations would open (and, on MemCachier,
-// authenticate) a new connection.
-const maxIdleConns = 64
+// maxConns bounds the connections to each server, and as many are kept
+// idle for reuse (gomemcache keeps 2 by default, so under concurrent requests
+// most operations would open, and on MemCachier authenticate, a new one). A
+// burst of requests queues for these rather than opening more: memcached
+// answers in microseconds, so 64 keep up with far more requests than this
+// process can render, and stay well below memcached's own limit (-c, 1024 by
+// default), which a fleet of app processes shares.
+const maxConns = 64
 
 // maxRelativeTTL is memcached's limit for a relative expiration; larger
 // values are read as a Unix time.
@@ -20,6 +25,7 @@ const maxRelativeTTL = 30 * 24 * time.Hour
 
 type memcachedStore struct {
 	servers *serverPool
+	timeout time.Duration // also the longest wait for a free connection
 }
 
 func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
@@ -27,10 +33,18 @@ func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
 	if retryAfter <= 0 {
 		retryAfter = config.DefaultCacheRetryAfter
 	}
-	servers, err := newServerPool(cfg.MemcachedServers, retryAfter, func(one memcache.ServerSelector) *memcache.Client {
+	failureLimit := cfg.CacheFailureLimit
+	if failureLimit <= 0 {
+		failureLimit = config.DefaultCacheFailureLimit
+	}
+	timeout := cfg.CacheTimeout
+	if timeout <= 0 {
+		timeout = config.DefaultCacheTimeout
+	}
+	servers, err := newServerPool(cfg.MemcachedServers, retryAfter, failureLimit, maxConns, func(one memcache.ServerSelector) *memcache.Client {
 		client := memcache.NewFromSelector(one)
-		client.Timeout = cfg.CacheTimeout
-		client.MaxIdleConns = maxIdleConns
+		client.Timeout = timeout
+		client.MaxIdleConns = maxConns
 		if dial := authDialer(cfg); dial != nil {
 			client.DialContext = dial
 		}
@@ -39,25 +53,31 @@ func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &memcachedStore{servers: servers}, nil
+	return &memcachedStore{servers: servers, timeout: timeout}, nil
 }
 
-// on runs op against the server that key belongs to, and tells the pool
-// how it went. The failure is blamed on that server, the one op used, even
-// if the pool has picked differently for key since.
-func (s *memcachedStore) on(key string, op func(*memcache.Client) error) error {
+// on runs op against the server that key belongs to, on one of its
+// connections, and tells the pool how it went. The failure is blamed on
+// that server, the one op used, even if the pool has picked differently
+// for key since.
+func (s *memcachedStore) on(ctx context.Context, key string, op func(*memcache.Client) error) error {
 	srv, probe, err := s.servers.pick(key)
 	if err != nil {
 		return err
 	}
+	if err := srv.acquire(ctx, s.timeout); err != nil {
+		return err
+	}
+	defer srv.release()
+	began := time.Now()
 	err = op(srv.client)
-	s.servers.done(srv, probe, err)
+	s.servers.done(srv, probe, began, err)
 	return err
 }
 
-func (s *memcachedStore) get(key string) ([]byte, uint64, error) {
+func (s *memcachedStore) get(ctx context.Context, key string) ([]byte, uint64, error) {
 	var item *memcache.Item
-	err := s.on(key, func(c *memcache.Client) (err error) {
+	err := s.on(ctx, key, func(c *memcache.Client) (err error) {
 		item, err = c.Get(key) // "gets": the reply carries the CAS token
 		return err
 	})
@@ -72,7 +92,7 @@ func (s *memcachedStore) get(key string) ([]byte, uint64, error) {
 
 // getMulti asks each server for its keys, all servers at once, and blames
 // a failure on the server whose request failed, never on the others.
-func (s *memcachedStore) getMulti(keys []string) (map[string][]byte, int, error) {
+func (s *memcachedStore) getMulti(ctx context.Context, keys []string) (map[string][]byte, int, error) {
 	type group struct {
 		probe bool
 		keys  []string
@@ -100,8 +120,14 @@ func (s *memcachedStore) getMulti(keys []string) (map[string][]byte, int, error)
 	results := make(chan result, len(groups))
 	for srv, g := range groups {
 		go func() {
+			if err := srv.acquire(ctx, s.timeout); err != nil {
+				results <- result{nil, err}
+				return
+			}
+			defer srv.release()
+			began := time.Now()
 			items, err := srv.client.GetMulti(g.keys)
-			s.servers.done(srv, g.probe, err)
+			s.servers.done(srv, g.probe, began, err)
 			results <- result{items, err}
 		}()
 	}
@@ -119,31 +145,31 @@ func (s *memcachedStore) getMulti(keys []string) (map[string][]byte, int, error)
 	return values, len(groups), firstErr
 }
 
-func (s *memcachedStore) set(key string, value []byte, ttl time.Duration) error {
+func (s *memcachedStore) set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	item := &memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())}
-	return s.on(key, func(c *memcache.Client) error { return c.Set(item) })
+	return s.on(ctx, key, func(c *memcache.Client) error { return c.Set(item) })
 }
 
-func (s *memcachedStore) add(key string, value []byte, ttl time.Duration) error {
+func (s *memcachedStore) add(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	item := &memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())}
-	err := s.on(key, func(c *memcache.Client) error { return c.Add(item) })
+	err := s.on(ctx, key, func(c *memcache.Client) error { return c.Add(item) })
 	if errors.Is(err, memcache.ErrNotStored) {
 		return ErrNotStored
 	}
 	return err
 }
 
-func (s *memcachedStore) cas(key string, value []byte, ttl time.Duration, token uint64) error {
+func (s *memcachedStore) cas(ctx context.Context, key string, value []byte, ttl time.Duration, token uint64) error {
 	item := &memcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now()), CasID: token}
-	err := s.on(key, func(c *memcache.Client) error { return c.CompareAndSwap(item) })
+	err := s.on(ctx, key, func(c *memcache.Client) error { return c.CompareAndSwap(item) })
 	if errors.Is(err, memcache.ErrCASConflict) || errors.Is(err, memcache.ErrNotStored) || errors.Is(err, memcache.ErrCacheMiss) {
 		return ErrNotStored
 	}
 	return err
 }
 
-func (s *memcachedStore) delete(key string) error {
-	err := s.on(key, func(c *memcache.Client) error { return c.Delete(key) })
+func (s *memcachedStore) delete(ctx context.Context, key string) error {
+	err := s.on(ctx, key, func(c *memcache.Client) error { return c.Delete(key) })
 	if errors.Is(err, memcache.ErrCacheMiss) {
 		return nil
 	}

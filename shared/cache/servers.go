@@ -1,24 +1,36 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/bradfitz/gomemcache/memcache"
 )
 
-var errServerDown = errors.New("memcached server left out after a failure; it is tried again shortly")
+var errServerDown = errors.New("memcached server left out after failing; it is tried again shortly")
+
+// errBusy is the error of an operation that found every connection to its
+// server in use for a whole CACHE_TIMEOUT. It says the process is busy, not
+// that the server failed.
+var errBusy = errors.New("every connection to the memcached server stayed busy for the whole timeout")
 
 // server is one memcached server with a client of its own, so that every
 // operation knows, without asking again, which server it went to.
 type server struct {
-	name      string // host:port as configured; it scores keys
-	client    *memcache.Client
-	downUntil atomic.Int64 // Unix nanoseconds; 0 while the server is up
+	name   string // host:port as configured; it scores keys
+	client *memcache.Client
+	conns  chan struct{} // a token per operation in flight: at most cap(conns) connections
+
+	downUntil  atomic.Int64 // Unix nanoseconds; 0 while the server is in
+	failures   atomic.Int64 // timeouts in a row that count against the server
+	lastAnswer atomic.Int64 // Unix nanoseconds: when it last answered anything
 }
 
 // serverPool picks the server for a key by rendezvous hashing: every server
@@ -27,19 +39,27 @@ type server struct {
 // Flask app, where gomemcache's default (hash modulo the number of servers)
 // would move almost all of them.
 //
-// A server whose connection fails is left out for retryAfter
-// (CACHE_RETRY_AFTER), so a dead or
-// hung server costs the operations that were already waiting on it one
-// timeout, and later ones nothing. When the pause is over, a single
-// operation tries the server again while the others keep leaving it out:
-// if it answers, the server is back; if not, it is left out once more.
+// A server is left out for retryAfter (CACHE_RETRY_AFTER) on evidence of
+// its own failure, never for this process's slowness:
+//   - a refused or reset connection leaves it out at once: nothing listens,
+//     or the server dropped us, however busy this process is;
+//   - a timeout counts one failure, unless the server answered another
+//     operation while this one waited (then the wait was this process's: a
+//     busy CPU that did not read the answer in time); failureLimit
+//     (CACHE_FAILURE_LIMIT) counted failures in a row leave it out, and
+//     any answer resets the count.
+//
+// When the pause is over, a single operation tries the server again while
+// the others keep leaving it out: if it answers, the server is back; if not,
+// it is left out once more.
 type serverPool struct {
-	servers    []*server
-	retryAfter time.Duration
+	servers      []*server
+	retryAfter   time.Duration
+	failureLimit int64
 }
 
-func newServerPool(names []string, retryAfter time.Duration, newClient func(memcache.ServerSelector) *memcache.Client) (*serverPool, error) {
-	p := &serverPool{retryAfter: retryAfter}
+func newServerPool(names []string, retryAfter time.Duration, failureLimit, maxConns int, newClient func(memcache.ServerSelector) *memcache.Client) (*serverPool, error) {
+	p := &serverPool{retryAfter: retryAfter, failureLimit: int64(failureLimit)}
 	for _, name := range names {
 		addr, err := net.ResolveTCPAddr("tcp", name)
 		if err != nil {
@@ -48,7 +68,7 @@ func newServerPool(names []string, retryAfter time.Duration, newClient func(memc
 		// The client keys its idle connections by the address's string,
 		// several times per operation: compute it once.
 		one := oneServer{&fixedAddr{network: addr.Network(), str: addr.String()}}
-		p.servers = append(p.servers, &server{name: name, client: newClient(one)})
+		p.servers = append(p.servers, &server{name: name, client: newClient(one), conns: make(chan struct{}, maxConns)})
 	}
 	return p, nil
 }
@@ -84,17 +104,62 @@ func (p *serverPool) pick(key string) (s *server, probe bool, err error) {
 	}
 }
 
-// done records how an operation on s went: a connection failure leaves s
-// out (and drops its idle connections, which are likely dead too); an
-// answer from a server that was being tried again brings it back.
-func (p *serverPool) done(s *server, probe bool, err error) {
-	switch {
-	case connectionFailed(err):
-		s.downUntil.Store(time.Now().Add(p.retryAfter).UnixNano())
-		s.client.Close()
-	case probe:
-		s.downUntil.Store(0)
+// acquire waits for one of s's connections, under ctx and for at most
+// wait, so that a burst of callers queues for the connections it has
+// rather than opening more. release gives it back.
+func (s *server) acquire(ctx context.Context, wait time.Duration) error {
+	select {
+	case s.conns <- struct{}{}:
+		return nil
+	default:
 	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case s.conns <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return errBusy
+	}
+}
+
+func (s *server) release() { <-s.conns }
+
+// done records how an operation on s that began at began went (see
+// serverPool for the rules).
+func (p *serverPool) done(s *server, probe bool, began time.Time, err error) {
+	now := time.Now()
+	switch {
+	case !connectionFailed(err): // an answer, even "not found"
+		s.lastAnswer.Store(now.UnixNano())
+		s.failures.Store(0)
+		if probe {
+			s.downUntil.Store(0)
+			slog.Info("memcached server back in use", "server", s.name)
+		}
+	case probe: // its one try failed: another pause, already counted
+		s.downUntil.Store(now.Add(p.retryAfter).UnixNano())
+	case refusedOrReset(err):
+		p.leaveOut(s, now, err)
+	case s.lastAnswer.Load() > began.UnixNano():
+		// It answered someone else while this operation waited.
+	case s.failures.Add(1) >= p.failureLimit:
+		p.leaveOut(s, now, err)
+	}
+}
+
+// leaveOut takes s out of use for retryAfter and drops its idle
+// connections, which are likely dead too. Of the operations that fail
+// together, only the first says so in the log.
+func (p *serverPool) leaveOut(s *server, now time.Time, err error) {
+	if s.downUntil.Swap(now.Add(p.retryAfter).UnixNano()) > now.UnixNano() {
+		return // already out
+	}
+	s.failures.Store(0)
+	s.client.Close()
+	slog.Warn("memcached server left out", "server", s.name, "for", p.retryAfter, "err", err)
 }
 
 // close drops every server's idle connections.
@@ -131,6 +196,13 @@ func rendezvousScore(server, key string) uint64 {
 	h *= 0xff51afd7ed558ccd
 	h ^= h >> 33
 	return h
+}
+
+// refusedOrReset reports whether err says that the server refused or
+// dropped the connection, which no slowness of this process explains.
+func refusedOrReset(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // connectionFailed tells a dead or hung server from a protocol answer

@@ -4,15 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/bradfitz/gomemcache/memcache"
+
+	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
 func TestRendezvousMovesOnlyTheLostServersKeys(t *testing.T) {
 	pool, err := newServerPool([]string{"127.0.0.1:11211", "127.0.0.1:11212", "127.0.0.1:11213"},
-		time.Minute, memcache.NewFromSelector)
+		time.Minute, 3, 8, memcache.NewFromSelector)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +35,7 @@ func TestRendezvousMovesOnlyTheLostServersKeys(t *testing.T) {
 	}
 
 	lost := pool.servers[1]
-	pool.done(lost, false, &net.OpError{Op: "read", Err: errors.New("connection reset")})
+	pool.done(lost, false, time.Now(), &net.OpError{Op: "read", Err: syscall.ECONNRESET})
 	moved := 0
 	for i := range n {
 		s, _, _ := pool.pick(fmt.Sprintf("key-%d", i))
@@ -51,13 +55,13 @@ func TestRendezvousMovesOnlyTheLostServersKeys(t *testing.T) {
 // After its pause, a server is tried again by exactly one caller; the others
 // keep going to their second choice until that try has answered.
 func TestOneCallerTriesAServerAgain(t *testing.T) {
-	pool, err := newServerPool([]string{"127.0.0.1:11211", "127.0.0.1:11212"}, time.Hour, memcache.NewFromSelector)
+	pool, err := newServerPool([]string{"127.0.0.1:11211", "127.0.0.1:11212"}, time.Hour, 3, 8, memcache.NewFromSelector)
 	if err != nil {
 		t.Fatal(err)
 	}
 	key := "k"
 	first, _, _ := pool.pick(key)
-	pool.done(first, false, &memcache.ConnectTimeoutError{})
+	pool.done(first, false, time.Now(), &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED})
 	first.downUntil.Store(time.Now().Add(-time.Second).UnixNano()) // the pause is over
 
 	probes := 0
@@ -78,7 +82,7 @@ func TestOneCallerTriesAServerAgain(t *testing.T) {
 	if probes != 1 {
 		t.Fatalf("%d tries, want 1", probes)
 	}
-	pool.done(first, true, memcache.ErrCacheMiss) // it answered
+	pool.done(first, true, time.Now(), memcache.ErrCacheMiss) // it answered
 	if s, probe, _ := pool.pick(key); s != first || probe {
 		t.Errorf("after its try answered, the key went to %s (probe %v), want its own server", s.name, probe)
 	}
@@ -94,5 +98,51 @@ func TestConnectionFailed(t *testing.T) {
 		if got := connectionFailed(err); got != want {
 			t.Errorf("connectionFailed(%v) = %v, want %v", err, got, want)
 		}
+	}
+}
+
+// A server that refuses connections is left out at once, with one line in
+// the log, and so is one that times out failureLimit times in a row with no
+// answer in between; an answer resets the count.
+func TestWhatLeavesAServerOut(t *testing.T) {
+	pool, err := newServerPool([]string{"127.0.0.1:11211"}, time.Hour, 3, 8, memcache.NewFromSelector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := pool.servers[0]
+	out := func() bool { return s.downUntil.Load() != 0 }
+	timeout := &memcache.ConnectTimeoutError{}
+
+	before := time.Now()
+	pool.done(s, false, time.Now(), nil) // an answer
+	pool.done(s, false, before, timeout) // began before that answer
+	pool.done(s, false, before, timeout)
+	pool.done(s, false, before, timeout)
+	if out() {
+		t.Fatal("left out for timeouts of operations that began before the server's last answer")
+	}
+	pool.done(s, false, time.Now(), timeout)
+	pool.done(s, false, time.Now(), timeout)
+	pool.done(s, false, time.Now(), ErrMiss) // an answer resets the count
+	pool.done(s, false, time.Now(), timeout)
+	pool.done(s, false, time.Now(), timeout)
+	if out() {
+		t.Fatal("left out after 2 timeouts in a row; the limit is 3")
+	}
+	pool.done(s, false, time.Now(), timeout)
+	if !out() {
+		t.Fatal("not left out after 3 timeouts in a row with no answer")
+	}
+
+	s.downUntil.Store(0)
+	logs := testenv.CaptureLogs(t)
+	refused := &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	pool.done(s, false, time.Now(), refused)
+	if !out() {
+		t.Fatal("not left out after a refused connection")
+	}
+	pool.done(s, false, time.Now(), refused)
+	if n := strings.Count(logs.String(), "left out"); n != 1 {
+		t.Errorf("%d lines say the server is left out; want 1:\n%s", n, logs)
 	}
 }

@@ -33,6 +33,20 @@ const DefaultCacheTimeout = 250 * time.Millisecond
 // coming back within a reload or two.
 const DefaultCacheRetryAfter = 5 * time.Second
 
+// DefaultCacheFailureLimit is how many timeouts in a row leave a memcached
+// server out, when CACHE_FAILURE_LIMIT is not set: more than one, so that a
+// single slow answer does not switch a server off; few, so that a frozen
+// server costs only the requests already waiting on it (twemproxy's
+// server_failure_limit is 2, mcrouter's failures_until_tko 3).
+const DefaultCacheFailureLimit = 3
+
+// DefaultCacheMemoryMB bounds the in-process cache when CACHE_MEMORY_MB is
+// not set: memcached's own default for -m.
+const DefaultCacheMemoryMB = 64
+
+// MaxCacheMemoryMB (1 TB) keeps CACHE_MEMORY_MB's bytes well inside an int64.
+const MaxCacheMemoryMB = 1 << 20
+
 // MaxKeyPrefix leaves 150 of memcached's 250 key bytes to the chapters' keys.
 const MaxKeyPrefix = 100
 
@@ -56,7 +70,12 @@ type Config struct {
 	CacheKeyPrefix  string
 	CacheTimeout    time.Duration
 	CacheRetryAfter time.Duration // how long a failed server is left out
-	TasksQueryDelay time.Duration
+	// CacheFailureLimit is how many timeouts in a row leave a server out.
+	CacheFailureLimit int
+	TasksQueryDelay   time.Duration
+	// CacheMemoryMB bounds the in-process cache (used when no memcached is
+	// configured), in megabytes of keys and values, like memcached's -m.
+	CacheMemoryMB int
 
 	// SessionCookieSecure marks the session cookie (chapter 09) Secure, so
 	// browsers send it over HTTPS only. Set it when a proxy serves the app
@@ -150,6 +169,18 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	}
 	if c.CacheRetryAfter, err = duration(get, "CACHE_RETRY_AFTER", DefaultCacheRetryAfter); err != nil {
 		return Config{}, err
+	}
+	c.CacheFailureLimit = DefaultCacheFailureLimit
+	if v := get("CACHE_FAILURE_LIMIT"); v != "" {
+		if c.CacheFailureLimit, err = strconv.Atoi(v); err != nil || c.CacheFailureLimit < 1 {
+			return Config{}, fmt.Errorf("CACHE_FAILURE_LIMIT: %q is not a whole number of at least 1", v)
+		}
+	}
+	c.CacheMemoryMB = DefaultCacheMemoryMB
+	if v := get("CACHE_MEMORY_MB"); v != "" {
+		if c.CacheMemoryMB, err = strconv.Atoi(v); err != nil || c.CacheMemoryMB < 1 || c.CacheMemoryMB > MaxCacheMemoryMB {
+			return Config{}, fmt.Errorf("CACHE_MEMORY_MB: %q is not a whole number of megabytes from 1 to %d", v, MaxCacheMemoryMB)
+		}
 	}
 	if c.TasksQueryDelay, err = duration(get, "TASKS_QUERY_DELAY", 0); err != nil {
 		return Config{}, err

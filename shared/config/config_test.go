@@ -19,20 +19,23 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Addr != ":8080" || c.DatabaseURL != DefaultDatabaseURL || c.MemcachedServers != nil ||
-		c.CacheTimeout != DefaultCacheTimeout || c.CacheRetryAfter != DefaultCacheRetryAfter || c.TasksQueryDelay != 0 || c.CacheKeyPrefix != "" {
+		c.CacheTimeout != DefaultCacheTimeout || c.CacheRetryAfter != DefaultCacheRetryAfter || c.TasksQueryDelay != 0 || c.CacheKeyPrefix != "" ||
+		c.CacheMemoryMB != DefaultCacheMemoryMB {
 		t.Errorf("defaults: got %+v", c)
 	}
 }
 
 func TestParseValues(t *testing.T) {
 	c, err := Parse(lookupFrom(map[string]string{
-		"PORT":              "5000",
-		"DATABASE_URL":      "mysql://u:p@db:3307/tasks",
-		"MEMCACHED_SERVERS": " a:11211 , b:11212 ",
-		"CACHE_KEY_PREFIX":  "app1:",
-		"CACHE_TIMEOUT":     "1s",
-		"CACHE_RETRY_AFTER": "300ms",
-		"TASKS_QUERY_DELAY": "20ms",
+		"PORT":                "5000",
+		"DATABASE_URL":        "mysql://u:p@db:3307/tasks",
+		"MEMCACHED_SERVERS":   " a:11211 , b:11212 ",
+		"CACHE_KEY_PREFIX":    "app1:",
+		"CACHE_TIMEOUT":       "1s",
+		"CACHE_RETRY_AFTER":   "300ms",
+		"CACHE_FAILURE_LIMIT": "5",
+		"CACHE_MEMORY_MB":     "16",
+		"TASKS_QUERY_DELAY":   "20ms",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +47,7 @@ func TestParseValues(t *testing.T) {
 		t.Errorf("MemcachedServers = %q", c.MemcachedServers)
 	}
 	if c.CacheKeyPrefix != "app1:" || c.CacheTimeout != time.Second || c.CacheRetryAfter != 300*time.Millisecond ||
-		c.TasksQueryDelay != 20*time.Millisecond {
+		c.CacheFailureLimit != 5 || c.CacheMemoryMB != 16 || c.TasksQueryDelay != 20*time.Millisecond {
 		t.Errorf("got %+v", c)
 	}
 }
@@ -103,6 +106,12 @@ func TestParseErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"CACHE_KEY_PREFIX": strings.Repeat("p", 101)}, "CACHE_KEY_PREFIX:"},
 		{map[string]string{"CACHE_TIMEOUT": "0s"}, "CACHE_TIMEOUT:"},
 		{map[string]string{"CACHE_RETRY_AFTER": "later"}, "CACHE_RETRY_AFTER:"},
+		{map[string]string{"CACHE_FAILURE_LIMIT": "0"}, "CACHE_FAILURE_LIMIT:"},
+		{map[string]string{"CACHE_FAILURE_LIMIT": "three"}, "CACHE_FAILURE_LIMIT:"},
+		{map[string]string{"CACHE_MEMORY_MB": "0"}, "CACHE_MEMORY_MB:"},
+		{map[string]string{"CACHE_MEMORY_MB": "64MB"}, "CACHE_MEMORY_MB:"},
+		{map[string]string{"CACHE_MEMORY_MB": "-1"}, "CACHE_MEMORY_MB:"},
+		{map[string]string{"CACHE_MEMORY_MB": "99999999999"}, "CACHE_MEMORY_MB:"},
 		{map[string]string{"TASKS_QUERY_DELAY": "-1s"}, "TASKS_QUERY_DELAY:"},
 		{map[string]string{"SESSION_COOKIE_SECURE": "yes please"}, "SESSION_COOKIE_SECURE:"},
 	} {

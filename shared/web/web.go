@@ -75,7 +75,7 @@ func cachePanel(s *cache.Scope) template.HTML {
 func appendPanel(b []byte, s *cache.Scope) []byte {
 	b = append(b, PanelOpen...)
 	if s.Client.Kind == cache.KindInProcess {
-		b = append(b, "\n  <div class=\"alert warning\">No memcached configured: this app uses an in-process cache, lost on restart and not shared between processes. Set MEMCACHED_SERVERS to use memcached.</div>"...)
+		b = append(b, "\n  <div class=\"alert warning\">No memcached configured: this app uses an in-process cache of at most CACHE_MEMORY_MB (64 MB unless set), least recently used entries evicted first, lost on restart and not shared between processes. Set MEMCACHED_SERVERS to use memcached.</div>"...)
 	}
 	b = append(b, "\n  <div>cache ("...)
 	b = append(b, s.Client.Kind...) // one of the package's constants
