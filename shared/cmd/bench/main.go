@@ -16,6 +16,10 @@
 // reports the app process's own CPU time per request, from /proc/PID/stat,
 // which does not depend on the load generator, and the whole machine's. It
 // writes a Markdown table and an SVG bar chart to -out.
+//
+// With -overload it runs the overload scenario instead (overload.go,
+// docs/benchmarks/overload.md): 100 and 1000 connections, and the goals of
+// a cache that stays on under overload.
 package main
 
 import (
@@ -59,6 +63,7 @@ var (
 	outDir      = flag.String("out", "bench-results", "folder for results.md and results.svg")
 	benchmem    = flag.Bool("benchmem", true, "also run each chapter's BenchmarkListPage for bytes and allocations per request")
 	only        = flag.String("only", "", "measure only the chapters whose folder matches this regular expression")
+	overload    = flag.Bool("overload", false, "instead: drive chapters 04-09 and the limit with 100 and with 1000 connections (-rounds 3, -duration 10s unless set) and check the overload goals; writes overload.md")
 	limitServer = flag.String("limit-server", "", "internal: serve the limit on this address (memcached servers and key follow as arguments)")
 )
 
@@ -87,7 +92,19 @@ type sample struct {
 	// app's, the servers' and the load generator's.
 	machinePerReq time.Duration
 	p50, p99      time.Duration
+	// What wrk counted besides answers (0 with Go's client).
+	timeouts, connectErrs, readErrs, writeErrs, non2xx int
 }
+
+// load is how one drive loads a server.
+type load struct {
+	conns    int
+	duration time.Duration
+	timeout  time.Duration // wrk's --timeout; 0: its default, 2 s
+}
+
+// errNoAnswer is a drive in which the server answered no request.
+var errNoAnswer = errors.New("no request was answered")
 
 func main() {
 	flag.Parse()
@@ -118,6 +135,9 @@ func run() error {
 		}
 		steps = slices.DeleteFunc(steps, func(s string) bool { return !re.MatchString(filepath.Base(s)) })
 	}
+	if *overload { // chapter 03 has no cache to keep on
+		steps = slices.DeleteFunc(steps, func(s string) bool { return filepath.Base(s) < "step04" })
+	}
 
 	log.Printf("starting MySQL and memcached…")
 	adminDSN, mcServers, stop, err := testenv.StartServers(ctx)
@@ -137,6 +157,9 @@ func run() error {
 		}
 	}
 
+	if *overload {
+		return runOverload(ctx, adminDSN, mcServers, bin, steps)
+	}
 	allocs := map[string][2]string{}
 	if *benchmem {
 		for _, step := range steps {
@@ -176,7 +199,7 @@ func run() error {
 		delayList = append(delayList, delay)
 		for _, step := range steps {
 			name := filepath.Base(step)
-			srv, err := startChapter(ctx, adminDSN, mcServers, filepath.Join(bin, name), name, delay)
+			srv, err := startChapter(ctx, adminDSN, mcServers, filepath.Join(bin, name), name, delay, nil)
 			if srv != nil {
 				servers = append(servers, srv)
 			}
@@ -209,7 +232,7 @@ func run() error {
 		// over a minute. (That takes out the drift, not the noise between
 		// two drives, which the per-round range shows.) Each round starts
 		// with another server, so that none is always first or last.
-		prev, err := limit.drive()
+		prev, err := limit.drive(benchLoad())
 		if err != nil {
 			return err
 		}
@@ -218,7 +241,7 @@ func run() error {
 			if err := srv.measure(); err != nil {
 				return fmt.Errorf("%s: %w", srv.name, err)
 			}
-			next, err := limit.drive()
+			next, err := limit.drive(benchLoad())
 			if err != nil {
 				return err
 			}
@@ -295,9 +318,12 @@ func (s *server) stop() {
 	}
 }
 
+// benchLoad is the load of the bench's own drives.
+func benchLoad() load { return load{conns: *concurrency, duration: *duration} }
+
 // startChapter starts one chapter on its own database with the tasks, and
-// warms every cache it has.
-func startChapter(ctx context.Context, adminDSN, mcServers, binary, name string, delay time.Duration) (*server, error) {
+// warms every cache it has. Its log goes to logTo (nil: nowhere).
+func startChapter(ctx context.Context, adminDSN, mcServers, binary, name string, delay time.Duration, logTo *os.File) (*server, error) {
 	srv := &server{name: name, delay: delay}
 	dbName := fmt.Sprintf("bench_%s_%d", strings.ReplaceAll(name[:6], "-", ""), delay.Milliseconds())
 	if err := testenv.DropDatabase(ctx, adminDSN, dbName); err != nil {
@@ -325,7 +351,10 @@ func startChapter(ctx context.Context, adminDSN, mcServers, binary, name string,
 		"CACHE_KEY_PREFIX="+fmt.Sprintf("bench-%s-%d-%d:", name[:6], delay.Milliseconds(), time.Now().UnixNano()),
 		"TASKS_QUERY_DELAY="+delay.String(),
 	)
-	if err := srv.cmd.Start(); err != nil { // its request log goes nowhere
+	if logTo != nil {
+		srv.cmd.Stdout, srv.cmd.Stderr = logTo, logTo
+	}
+	if err := srv.cmd.Start(); err != nil {
 		return srv, err
 	}
 	if err := chapterapp.WaitHealthy(srv.base); err != nil {
@@ -360,7 +389,7 @@ func (s *server) measure() error {
 		return err
 	}
 	log.Printf("driving %s (TASKS_QUERY_DELAY=%s)", s.name, s.delay)
-	got, err := s.drive()
+	got, err := s.drive(benchLoad())
 	if err != nil {
 		return err
 	}
@@ -380,14 +409,17 @@ func (s *server) measure() error {
 	return nil
 }
 
-// drive loads the server for -duration and records the sample.
-func (s *server) drive() (sample, error) {
+// drive loads the server once and records the sample.
+func (s *server) drive(l load) (sample, error) {
 	ticks, machineTicks := cpuTicks(s.cmd.Process.Pid), machineBusyTicks()
 	var got sample
 	if *useWrk {
-		got = driveWrk(s.base + "/")
+		var err error
+		if got, err = driveWrk(s.base+"/", l); err != nil {
+			return got, err
+		}
 	} else {
-		got = driveGo(s.base + "/")
+		got = driveGo(s.base+"/", l)
 	}
 	if after := cpuTicks(s.cmd.Process.Pid); ticks >= 0 && after >= 0 && got.reqs > 0 {
 		got.cpuPerReq = time.Duration(after-ticks) * clockTick / time.Duration(got.reqs)
@@ -398,7 +430,7 @@ func (s *server) drive() (sample, error) {
 	log.Printf("  %-20s %6.0f req/s  app %5d µs/req  machine %5d µs/req  p50 %v",
 		fmt.Sprintf("%s@%s", s.name, s.delay), got.rps, got.cpuPerReq.Microseconds(), got.machinePerReq.Microseconds(), got.p50.Round(time.Microsecond))
 	if got.reqs == 0 {
-		return got, fmt.Errorf("driving %s: no request was answered", s.name)
+		return got, fmt.Errorf("driving %s: %w", s.name, errNoAnswer)
 	}
 	s.samples = append(s.samples, got)
 	return got, nil
@@ -487,16 +519,30 @@ var (
 	wrkRate     = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
 	wrkLatency  = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)$`)
 	wrkErrors   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)|Socket errors: .*`)
+	wrkSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+	wrkNon2xx   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
 )
 
-// driveWrk runs wrk against target for -duration.
-func driveWrk(target string) sample {
-	out, err := exec.Command("wrk", "-t1", "-c"+strconv.Itoa(*concurrency), fmt.Sprintf("-d%ds", int(duration.Seconds())), "--latency", target).CombinedOutput()
+// driveWrk runs wrk against target.
+func driveWrk(target string, l load) (sample, error) {
+	args := []string{"-t1", "-c" + strconv.Itoa(l.conns), fmt.Sprintf("-d%ds", int(l.duration.Seconds())), "--latency"}
+	if l.timeout > 0 {
+		args = append(args, fmt.Sprintf("--timeout=%ds", int(l.timeout.Seconds())))
+	}
+	out, err := exec.Command("wrk", append(args, target)...).CombinedOutput()
 	if err != nil {
-		log.Printf("  wrk: %v\n%s", err, out)
-		return sample{}
+		return sample{}, fmt.Errorf("wrk: %w\n%s", err, out)
 	}
 	var got sample
+	if m := wrkSocket.FindSubmatch(out); m != nil {
+		got.connectErrs, _ = strconv.Atoi(string(m[1]))
+		got.readErrs, _ = strconv.Atoi(string(m[2]))
+		got.writeErrs, _ = strconv.Atoi(string(m[3]))
+		got.timeouts, _ = strconv.Atoi(string(m[4]))
+	}
+	if m := wrkNon2xx.FindSubmatch(out); m != nil {
+		got.non2xx, _ = strconv.Atoi(string(m[1]))
+	}
 	if m := wrkRequests.FindSubmatch(out); m != nil {
 		got.reqs, _ = strconv.Atoi(string(m[1]))
 	}
@@ -511,23 +557,23 @@ func driveWrk(target string) sample {
 			got.p99 = d
 		}
 	}
-	if m := wrkErrors.Find(out); m != nil {
+	for _, m := range wrkErrors.FindAll(out, -1) {
 		log.Printf("  wrk: %s", m)
 	}
-	return got
+	return got, nil
 }
 
-// driveGo sends GET requests from concurrent clients for -duration.
-func driveGo(target string) sample {
-	transport := &http.Transport{MaxIdleConnsPerHost: *concurrency, MaxConnsPerHost: *concurrency, DisableCompression: true}
+// driveGo sends GET requests from concurrent clients.
+func driveGo(target string, l load) sample {
+	transport := &http.Transport{MaxIdleConnsPerHost: l.conns, MaxConnsPerHost: l.conns, DisableCompression: true}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport}
-	deadline := time.Now().Add(*duration)
-	latencies := make([][]time.Duration, *concurrency)
-	errs := make([]int, *concurrency)
+	deadline := time.Now().Add(l.duration)
+	latencies := make([][]time.Duration, l.conns)
+	errs := make([]int, l.conns)
 	var wg sync.WaitGroup
 	start := time.Now()
-	for w := range *concurrency {
+	for w := range l.conns {
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
 				t0 := time.Now()
@@ -666,20 +712,26 @@ func sumInts(xs []int) (n int) {
 	return n
 }
 
-// machine describes where the numbers come from.
-func machine(mcServers, driver string) string {
+// host says what machine and servers the numbers come from.
+func host(mcServers string) string {
 	cpu := "unknown CPU"
 	if info, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		if m := regexp.MustCompile(`model name\s*:\s*(.+)`).FindSubmatch(info); m != nil {
 			cpu = string(m[1])
 		}
 	}
-	return fmt.Sprintf("Machine: %d cores (%s), %s, %s/%s. Servers: MySQL-compatible and memcached (%s) in local containers; the load generator, the servers and the app share the machine.\n\n"+
+	return fmt.Sprintf("Machine: %d cores (%s), %s, %s/%s. Servers: MySQL-compatible and memcached (%s) in local containers; the load generator, the servers and the app share the machine.",
+		runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH, mcServers)
+}
+
+// machine describes where the numbers come from.
+func machine(mcServers, driver string) string {
+	return fmt.Sprintf("%s\n\n"+
 		"Load: %s; %d concurrent keep-alive clients, GET / with %d tasks, %s per server per round, %d interleaved rounds (in each, chapter by chapter, the slower query first, and the limit before the first server and after every one). "+
 		"Figures are medians over the rounds; × limit is the median of the ratios to the limit driven just before and just after, with the lowest and highest of them. "+
 		"App CPU is the app process's own user+system time per request (/proc/PID/stat); machine CPU is every process's (the app, the servers, the load generator: /proc/stat). "+
 		"App pools: MySQL 16 connections, memcached 64 idle connections per server, CACHE_TIMEOUT 250ms.\n",
-		runtime.NumCPU(), cpu, runtime.Version(), runtime.GOOS, runtime.GOARCH, mcServers, driver, *concurrency, *tasks, *duration, *rounds)
+		host(mcServers), driver, *concurrency, *tasks, *duration, *rounds)
 }
 
 func writeTable(w io.Writer, delay time.Duration, rows []row) {
