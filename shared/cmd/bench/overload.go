@@ -209,8 +209,8 @@ func (o *overloadServer) measure(conns int) error {
 }
 
 // settle waits, at most 10 s, until the app has done the work still queued
-// when wrk stopped (its CPU time stops growing) and its log, which goes out
-// every 100 ms, is written.
+// when wrk stopped (its CPU time stops growing) and any log lines it
+// buffers (a chapter may write them out every 100 ms) are written.
 func settle(pid int) {
 	last := cpuTicks(pid)
 	for range 40 {
