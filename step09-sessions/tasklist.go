@@ -60,11 +60,10 @@ func (a *app) addTask(w http.ResponseWriter, r *http.Request) {
 		a.renderIndex(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}
-	if err := a.tasks.Add(r.Context(), strings.TrimSpace(name)); err != nil {
+	if err := a.views.invalidate(r.Context(), "/", a.tasks.Add(r.Context(), strings.TrimSpace(name))); err != nil {
 		a.unavailable(w, r, err)
 		return
 	}
-	a.views.invalidate(r.Context(), "/")
 	a.flash(r.Context(), fmt.Sprintf("Added “%s”.", strings.TrimSpace(name)))
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
@@ -76,11 +75,10 @@ func (a *app) deleteTask(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if err := a.tasks.Delete(r.Context(), id); err != nil {
+	if err := a.views.invalidate(r.Context(), "/", a.tasks.Delete(r.Context(), id)); err != nil {
 		a.unavailable(w, r, err)
 		return
 	}
-	a.views.invalidate(r.Context(), "/")
 	a.flash(r.Context(), fmt.Sprintf("Deleted task #%d.", id))
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

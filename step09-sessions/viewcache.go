@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -70,8 +69,6 @@ func (v *viewCache) wrap(next http.Handler) http.Handler {
 				page.serve(w, r)
 				return
 			}
-		} else if !errors.Is(err, cache.ErrMiss) {
-			slog.WarnContext(ctx, "cache unavailable, rendering the page", "err", err)
 		}
 
 		// Render into a buffer, then decide once the handler has finished:
@@ -83,6 +80,7 @@ func (v *viewCache) wrap(next http.Handler) http.Handler {
 			rec.sendTo(w)
 			return
 		}
+		// After a cache failure (the client logs it), the page is not stored.
 		if err == nil || errors.Is(err, cache.ErrMiss) {
 			v.store(ctx, key, page, err == nil, token)
 		}
@@ -94,23 +92,22 @@ func (v *viewCache) wrap(next http.Handler) http.Handler {
 // fails if a write left its marker meanwhile; where there was a marker (or
 // an unreadable value), compare-and-swap fails if another write replaced
 // it. Either way a page rendered before a write is never stored after it.
+// A failure costs the next request a render; the client logs it.
 func (v *viewCache) store(ctx context.Context, key string, page *cachedView, replace bool, token uint64) {
-	var err error
 	if replace {
-		err = v.cache.CompareAndSwap(ctx, key, page.encode(), viewTTL, token)
+		v.cache.CompareAndSwap(ctx, key, page.encode(), viewTTL, token)
 	} else {
-		err = v.cache.Add(ctx, key, page.encode(), viewTTL)
-	}
-	if err != nil && !errors.Is(err, cache.ErrNotStored) {
-		slog.WarnContext(ctx, "could not cache the page", "key", key, "err", err)
+		v.cache.Add(ctx, key, page.encode(), viewTTL)
 	}
 }
 
-// invalidate marks the cached page of path as out of date, after a write.
-func (v *viewCache) invalidate(ctx context.Context, path string) {
-	if err := v.cache.Set(ctx, viewKey(path), invalidated, viewTTL); err != nil {
-		slog.WarnContext(ctx, "could not invalidate the cached page", "path", path, "err", err)
-	}
+// invalidate marks the cached page of path as out of date after a write,
+// then returns the write's error, writeErr. It marks the page even if the
+// write failed (it may have committed all the same) or the request was
+// cancelled; the client bounds it by CACHE_TIMEOUT and logs a failure.
+func (v *viewCache) invalidate(ctx context.Context, path string, writeErr error) error {
+	v.cache.Set(context.WithoutCancel(ctx), viewKey(path), invalidated, viewTTL)
+	return writeErr
 }
 
 // cachedView is a stored page: the headers that matter and the body, cut
