@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -10,7 +11,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
@@ -122,8 +122,12 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inHandler, release := make(chan struct{}), make(chan struct{})
+	inHandler, shuttingDown, release, finished := make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
 	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(finished)
+		// Shutdown runs this hook once it has closed the listener, and then
+		// waits for the requests in flight.
+		r.Context().Value(http.ServerContextKey).(*http.Server).RegisterOnShutdown(func() { close(shuttingDown) })
 		close(inHandler)
 		<-release
 		w.Write([]byte("done"))
@@ -131,8 +135,18 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
+	// serve must wait for the request: returning before it would let the
+	// process exit under it.
 	served := make(chan error, 1)
-	go func() { served <- serve(ctx, ln, slow) }()
+	go func() {
+		err := serve(ctx, ln, slow)
+		select {
+		case <-finished:
+			served <- err
+		default:
+			served <- fmt.Errorf("serve returned %v before its request in flight finished", err)
+		}
+	}()
 
 	// The request runs in a goroutine of its own, where the test must not
 	// fail: it reports what it got, and gives up when the test ends.
@@ -151,27 +165,18 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	select {
 	case <-inHandler:
 	case err := <-served:
-		t.Fatalf("serve returned %v before the request reached the handler", err)
+		t.Fatal(err)
 	}
 	cancel() // as SIGTERM would
-	// The listener closes as soon as Shutdown runs; give it up to 5 s.
-	closed := false
-	for deadline := time.Now().Add(5 * time.Second); !closed && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		conn, err := net.Dial("tcp", ln.Addr().String())
-		if closed = err != nil; !closed {
-			conn.Close()
-		}
-	}
-	if !closed {
-		t.Error("server still accepts connections after shutdown began")
-	}
-	// serve must wait for the request: returning now would let the process
-	// exit under it. Give a serve that does not wait a moment to show it.
 	select {
+	case <-shuttingDown:
 	case err := <-served:
 		close(release)
-		t.Fatalf("serve returned %v while a request was still in flight", err)
-	case <-time.After(200 * time.Millisecond):
+		t.Fatal(err)
+	}
+	if conn, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		conn.Close()
+		t.Error("server still accepts connections after shutdown began")
 	}
 	close(release)
 
