@@ -1,46 +1,40 @@
 package main
 
 import (
-	"bufio"
-	"io"
 	"log/slog"
 	"net/http"
-	"sync"
+	"runtime/debug"
 	"time"
 )
 
-// logRequests logs one line per request, after the handler has finished.
+// logRequests logs one line per request, once the handler has finished. A
+// handler that panics gets its line too, with status 500, after an error
+// line with the panic and its stack.
 func logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			p := recover()
+			if p != nil && p != http.ErrAbortHandler {
+				slog.ErrorContext(r.Context(), "handler panicked", "panic", p, "stack", string(debug.Stack()))
+			}
+			// A panic before the answer began is answered with a 500; after,
+			// it is too late for one, and net/http cuts the connection.
+			cut := p == http.ErrAbortHandler || p != nil && rec.wroteHeader
+			if cut {
+				rec.status = http.StatusInternalServerError
+			} else if p != nil {
+				http.Error(rec, "Internal Server Error", http.StatusInternalServerError)
+			}
+			slog.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "bytes", rec.bytes, "duration", time.Since(start).Round(time.Microsecond))
+			if cut {
+				panic(http.ErrAbortHandler) // net/http stays quiet about this one
+			}
+		}()
 		next.ServeHTTP(rec, r)
-		logRequest(r, rec, start)
 	})
-}
-
-// logRequest writes the request's line. It is a function of its own so that
-// the line's kilobyte of locals is not on the stack while the handler runs:
-// a deeper stack there makes the goroutine grow its stack again on every
-// request after the garbage collector has shrunk it.
-//
-// The line goes straight to the handler, with typed attributes and no
-// source line (a zero PC): slog.Info would box every value and walk the
-// stack to find its caller, on every request.
-func logRequest(r *http.Request, rec *statusRecorder, start time.Time) {
-	h := slog.Default().Handler()
-	if !h.Enabled(r.Context(), slog.LevelInfo) {
-		return
-	}
-	line := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
-	line.AddAttrs(
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
-		slog.Int("status", rec.status),
-		slog.Int("bytes", rec.bytes),
-		slog.Duration("duration", time.Since(start).Round(time.Microsecond)),
-	)
-	h.Handle(r.Context(), line)
 }
 
 // statusRecorder remembers the status code and size of a response.
@@ -68,50 +62,4 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the real writer (to flush, say).
 func (r *statusRecorder) Unwrap() http.ResponseWriter {
 	return r.ResponseWriter
-}
-
-// bufferedLog gathers log lines and writes them out every interval, when
-// its buffer is full, and at Close: a busy server then makes one write for
-// many lines instead of one per request, and a line is at most interval
-// late.
-type bufferedLog struct {
-	mu   sync.Mutex
-	w    *bufio.Writer
-	done chan struct{}
-}
-
-func newBufferedLog(out io.Writer, interval time.Duration) *bufferedLog {
-	l := &bufferedLog{w: bufio.NewWriterSize(out, 16<<10), done: make(chan struct{})}
-	go func() {
-		tick := time.NewTicker(interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-tick.C:
-				l.Flush()
-			case <-l.done:
-				return
-			}
-		}
-	}()
-	return l
-}
-
-func (l *bufferedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-// Flush writes out the lines gathered so far.
-func (l *bufferedLog) Flush() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Flush()
-}
-
-// Close writes out what is left and stops the periodic flush.
-func (l *bufferedLog) Close() error {
-	close(l.done)
-	return l.Flush()
 }

@@ -6,33 +6,24 @@ package main
 import (
 	"context"
 	"fmt"
-	"log"
 	"log/slog"
 	"net"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/go-memcache-workshop/tasklist/shared/config"
 )
 
 func main() {
-	// The log (slog's default handler writes through package log) goes out
-	// in batches; see bufferedLog.
-	logs := newBufferedLog(os.Stderr, 100*time.Millisecond)
-	log.SetOutput(logs)
-
 	// Ctrl-C or a SIGTERM from a process manager cancels ctx, which starts a
-	// graceful shutdown.
+	// graceful shutdown. The log needs no setup: slog's default handler
+	// writes each line to stderr as it comes, so an exit loses none.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx)
 	stop()
 	if err != nil {
 		slog.Error("cannot run", "err", err)
-	}
-	logs.Close() // the lines still gathered
-	if err != nil {
 		os.Exit(1)
 	}
 }
