@@ -26,9 +26,12 @@ import (
 type memoizer struct {
 	cache *cache.Client
 	ttl   time.Duration
-	// calls lets concurrent misses on one key share a single computation.
+	// calls lets concurrent callers of one key share a single computation.
 	calls singleflight.Group
 }
+
+// sharedCallTimeout bounds a shared computation: no caller's context ends it.
+const sharedCallTimeout = 10 * time.Second
 
 // memoEntry is what the cache holds for one call, encoded with gob as in
 // chapter 04: the result, and the version of the function it was computed
@@ -55,16 +58,17 @@ func memoize[A, R any](m *memoizer, name string, fn func(context.Context, A) (R,
 		}
 		// One round trip reads both the current version and the result.
 		found, err := m.cache.GetMulti(ctx, []string{versionKey(name), key})
-		if err != nil {
-			slog.WarnContext(ctx, "memoize: cache unavailable, calling through", "name", name, "err", err)
-			return fn(ctx, arg)
-		}
 		version, ok := found[versionKey(name)]
-		if !ok {
-			if version, err = m.newVersion(ctx, name); err != nil {
-				slog.WarnContext(ctx, "memoize: no version, calling through", "name", name, "err", err)
+		if err == nil && !ok {
+			version, err = m.newVersion(ctx, name)
+		}
+		if err != nil {
+			// The cache failed (its client logs that): nothing to read or
+			// store, but callers still share one call, so that an outage
+			// does not send every one of them to the database.
+			return share(ctx, &m.calls, key+"@uncached", func(ctx context.Context) (R, error) {
 				return fn(ctx, arg)
-			}
+			})
 		}
 		var entry memoEntry[R]
 		if data, ok := found[key]; ok && gob.NewDecoder(bytes.NewReader(data)).Decode(&entry) == nil && entry.Version == string(version) {
@@ -73,29 +77,41 @@ func memoize[A, R any](m *memoizer, name string, fn func(context.Context, A) (R,
 
 		// A miss, or a result from before the last forget. The first caller
 		// computes and stores; callers that arrive meanwhile with the same
-		// version share its result. The shared call must not fail because
-		// the first caller went away.
-		v, err, _ := m.calls.Do(key+"@"+string(version), func() (any, error) {
-			ctx := context.WithoutCancel(ctx)
+		// version share its result.
+		return share(ctx, &m.calls, key+"@"+string(version), func(ctx context.Context) (R, error) {
 			result, err := fn(ctx, arg)
 			if err != nil {
 				return result, err
 			}
 			var buf bytes.Buffer
-			err = gob.NewEncoder(&buf).Encode(memoEntry[R]{Version: string(version), Result: result})
-			if err == nil {
-				err = m.cache.Set(ctx, key, buf.Bytes(), m.ttl)
+			if err := gob.NewEncoder(&buf).Encode(memoEntry[R]{Version: string(version), Result: result}); err != nil {
+				slog.WarnContext(ctx, "memoize: cannot encode the result", "name", name, "err", err)
+				return result, nil
 			}
-			if err != nil {
-				slog.WarnContext(ctx, "memoize: could not cache result", "key", key, "err", err)
-			}
+			// If the set fails, the next caller computes again.
+			m.cache.Set(ctx, key, buf.Bytes(), m.ttl)
 			return result, nil
 		})
-		if err != nil {
-			var zero R
-			return zero, err
-		}
-		return v.(R), nil
+	}
+}
+
+// share runs call once for all the callers that ask for key while it runs,
+// and gives each its result. A caller stops waiting as soon as its own
+// context ends; the call goes on for the others, so it runs without the
+// first caller's cancellation, within sharedCallTimeout.
+func share[R any](ctx context.Context, calls *singleflight.Group, key string, call func(context.Context) (R, error)) (R, error) {
+	done := calls.DoChan(key, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sharedCallTimeout)
+		defer cancel()
+		return call(ctx)
+	})
+	select {
+	case r := <-done:
+		result, _ := r.Val.(R)
+		return result, r.Err
+	case <-ctx.Done():
+		var zero R
+		return zero, ctx.Err()
 	}
 }
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,11 +16,11 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
-// countingTasks counts the queries that reach the database, each of which
-// it makes slower by delay. Its wrap goes to newApp.
+// countingTasks counts the queries that reach the database. With hold set,
+// each query waits for it to close first. Its wrap goes to newApp.
 type countingTasks struct {
 	taskStore
-	delay   time.Duration
+	hold    <-chan struct{}
 	queries atomic.Int64
 }
 
@@ -29,7 +31,13 @@ func (c *countingTasks) wrap(next taskStore) taskStore {
 
 func (c *countingTasks) All(ctx context.Context) ([]Task, error) {
 	c.queries.Add(1)
-	time.Sleep(c.delay)
+	if c.hold != nil {
+		select {
+		case <-c.hold:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	return c.taskStore.All(ctx)
 }
 
@@ -49,38 +57,128 @@ func memcachedClientFor(t testing.TB, servers []string, prefix string) *cache.Cl
 	return c
 }
 
+// burstServer starts the app with env, its queries counted, behind a
+// server that holds every query until n GET requests have reached the app:
+// then all n are in flight at once, however long they take to arrive.
+// TASKS_QUERY_DELAY in env covers the last one's way to its cache read.
+func burstServer(t *testing.T, env map[string]string, n int64) (*httptest.Server, *countingTasks) {
+	t.Helper()
+	arrived := make(chan struct{})
+	counting := &countingTasks{hold: arrived}
+	_, app := newTestServerEnv(t, env, counting.wrap)
+	routes := app.routes()
+	var gets atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && gets.Add(1) == n {
+			close(arrived)
+		}
+		routes.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, counting
+}
+
+// getConcurrently sends n GET requests to url at once, and fails the test
+// for any that is not a 200.
+func getConcurrently(t *testing.T, url string, n int64) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			resp, err := http.Get(url)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET %s: %s", url, resp.Status)
+			}
+		})
+	}
+	wg.Wait()
+}
+
 func TestColdCacheUnderLoadQueriesOnce(t *testing.T) {
 	for name, databaseURL := range databases {
 		t.Run(name, func(t *testing.T) {
-			// A slow query keeps the first miss in flight while the others arrive.
-			counting := &countingTasks{delay: time.Second}
-			srv, _ := newTestServer(t, databaseURL(t), counting.wrap)
+			servers, prefix := testenv.Memcached(t)
+			srv, counting := burstServer(t, map[string]string{
+				"DATABASE_URL":      databaseURL(t),
+				"MEMCACHED_SERVERS": strings.Join(servers, ","),
+				"CACHE_KEY_PREFIX":  prefix,
+				"TASKS_QUERY_DELAY": "200ms",
+			}, 50)
 			addTask(t, srv.URL, "popular")
 
-			var wg sync.WaitGroup
-			failures := make(chan string, 50)
-			for range 50 {
-				wg.Go(func() {
-					resp, err := http.Get(srv.URL + "/")
-					if err != nil {
-						failures <- err.Error()
-						return
-					}
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						failures <- resp.Status
-					}
-				})
-			}
-			wg.Wait()
-			close(failures)
-			for f := range failures {
-				t.Error(f)
-			}
+			getConcurrently(t, srv.URL+"/", 50)
 			if n := counting.queries.Load(); n != 1 {
 				t.Errorf("50 concurrent cold requests ran %d queries, want 1", n)
 			}
 		})
+	}
+}
+
+// TestColdBurstDuringOutageQueriesAtMostTwice: with every memcached server
+// stopped, concurrent requests still share one query, when the database
+// needs it most.
+func TestColdBurstDuringOutageQueriesAtMostTwice(t *testing.T) {
+	node := testenv.OwnMemcached(t)
+	srv, counting := burstServer(t, map[string]string{
+		"DATABASE_URL":      testenv.SQLiteURL(t),
+		"MEMCACHED_SERVERS": node.Addr,
+		"TASKS_QUERY_DELAY": "200ms",
+	}, 50)
+	addTask(t, srv.URL, "popular")
+	node.Stop(t)
+
+	getConcurrently(t, srv.URL+"/", 50)
+	if n := counting.queries.Load(); n > 2 {
+		t.Errorf("with memcached stopped, 50 concurrent requests ran %d queries, want at most 2", n)
+	}
+}
+
+// TestWaiterLeavesWhenItsContextEnds: a caller that joins a call in flight
+// stops waiting when its own context ends, and the call, which no caller's
+// context can end, has a deadline of its own.
+func TestWaiterLeavesWhenItsContextEnds(t *testing.T) {
+	m := &memoizer{cache: memcachedClient(t), ttl: time.Minute}
+	started, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int64
+	var hasDeadline bool
+	slow := memoize(m, "test.slow", func(ctx context.Context, _ struct{}) (string, error) {
+		if calls.Add(1) == 1 {
+			_, hasDeadline = ctx.Deadline()
+			close(started)
+		}
+		<-release
+		return "done", nil
+	})
+	first := make(chan string)
+	go func() {
+		got, _ := slow(t.Context(), struct{}{})
+		first <- got
+	}()
+	<-started
+
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	waiter := make(chan error, 1)
+	go func() {
+		_, err := slow(ctx, struct{}{})
+		waiter <- err
+	}()
+	select {
+	case err := <-waiter:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("the waiter got %v, want its deadline", err)
+		}
+	case <-time.After(time.Second):
+		t.Error("a caller with a 50 ms deadline still waits after 1 s, for a query held in flight")
+	}
+	close(release)
+	if got := <-first; got != "done" || !hasDeadline {
+		t.Errorf("the first caller got %q; the query had a deadline: %v; want done, true", got, hasDeadline)
 	}
 }
 
