@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"log/slog"
 	"time"
 
 	"github.com/go-memcache-workshop/tasklist/shared/cache"
@@ -18,8 +16,8 @@ import (
 //
 // A cache may lose a session at any moment, and that must never cost a
 // page: when memcached fails, Find reports "no session" and Commit and
-// Delete log the error instead of returning it (scs would answer 500).
-// A flash message is lost; the page is not.
+// Delete report success (scs would answer 500 to an error; the cache
+// client logs the failure). A flash message is lost; the page is not.
 type sessionStore struct {
 	cache *cache.Client
 }
@@ -35,15 +33,11 @@ func (s *sessionStore) key(token string) string {
 // is "not found", never an error.
 func (s *sessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	data, err := s.cache.Get(ctx, s.key(token))
-	switch {
-	case err == nil:
-		return data, true, nil
-	case errors.Is(err, cache.ErrMiss):
-		return nil, false, nil
-	default:
-		slog.WarnContext(ctx, "session store unavailable: treating the session as new", "err", err)
+	if err != nil {
+		// A miss, or the cache failed: either way, a new session.
 		return nil, false, nil
 	}
+	return data, true, nil
 }
 
 // CommitCtx stores the session until expiry. memcached reads expirations
@@ -53,17 +47,15 @@ func (s *sessionStore) CommitCtx(ctx context.Context, token string, data []byte,
 	if ttl <= 0 {
 		return s.DeleteCtx(ctx, token)
 	}
-	if err := s.cache.Set(ctx, s.key(token), data, ttl); err != nil {
-		slog.WarnContext(ctx, "session store unavailable: session not saved", "err", err)
-	}
+	// If the set fails, the session is lost, and with it a flash.
+	s.cache.Set(ctx, s.key(token), data, ttl)
 	return nil
 }
 
 // DeleteCtx removes the session; a missing one is not an error.
 func (s *sessionStore) DeleteCtx(ctx context.Context, token string) error {
-	if err := s.cache.Delete(ctx, s.key(token)); err != nil {
-		slog.WarnContext(ctx, "session store unavailable: session not deleted", "err", err)
-	}
+	// If the delete fails, the entry stays until its TTL ends.
+	s.cache.Delete(ctx, s.key(token))
 	return nil
 }
 
