@@ -92,8 +92,9 @@ func TestCacheOutageNeverBreaksThePage(t *testing.T) {
 		"MEMCACHED_SERVERS": deadAddr,
 	})
 	addTask(t, srv.URL, "still here")
-	// The first failure leaves the server out for a while: the set that
-	// follows fails at once, without a round trip.
+	// The get waits one timeout; a GET that has waited on a failed server
+	// starts no more cache operations, so its set fails at once, without a
+	// round trip.
 	code, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 	if code != http.StatusOK || !strings.Contains(body, "still here") {
 		t.Fatalf("GET / with memcached down = %d:\n%s", code, body)

@@ -116,8 +116,10 @@ func TestCacheOutageNeverBreaksThePage(t *testing.T) {
 		"MEMCACHED_SERVERS": deadAddr,
 	})
 	addTask(t, srv.URL, "still here")
-	// The add already found the server dead, so it is left out for a
-	// while: every operation of the page fails at once, without a round trip.
+	// The add waited on the server three times (its session and its
+	// invalidations): three timeouts in a row with no answer leave a server
+	// out (CACHE_FAILURE_LIMIT), so every operation of the page fails at
+	// once, without a round trip.
 	code, _, body := request(t, "GET", srv.URL+"/", nil, nil)
 	if code != http.StatusOK || !strings.Contains(body, "still here") {
 		t.Fatalf("GET / with memcached down = %d:\n%s", code, body)

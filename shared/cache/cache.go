@@ -40,7 +40,7 @@ type store interface {
 // that context is already cancelled or past its deadline: it fails at once,
 // counts as an error, and the caller falls back to the database as for any
 // cache error. An operation waits for a free connection to its server under
-// its context, and for at most CACHE_TIMEOUT. Once sent, it cannot be
+// its context (see maxConns). Once sent, it cannot be
 // interrupted, because gomemcache takes no context: it may wait up to
 // CACHE_TIMEOUT for its server (to connect, and again for each read or
 // write), however soon the context ends.
@@ -290,7 +290,7 @@ func (c *Client) record(ctx context.Context, err error, trips int64, op Op, coun
 		count(&s.Stats)
 		s.Stats.RoundTrips.Add(trips)
 		s.add(op)
-		if connectionFailed(err) || errors.Is(err, errBusy) {
+		if connectionFailed(err) {
 			s.failed.Store(true)
 		}
 	}
@@ -329,7 +329,7 @@ func result(err error, ok string) string {
 // roundTrips is 1 for an operation that ended with err, unless it never
 // left the process.
 func roundTrips(err error) int64 {
-	if errors.Is(err, errServerDown) || errors.Is(err, errGaveUp) || errors.Is(err, errBadKey) || errors.Is(err, errBusy) ||
+	if errors.Is(err, errServerDown) || errors.Is(err, errGaveUp) || errors.Is(err, errBadKey) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return 0
 	}

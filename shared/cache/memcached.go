@@ -25,7 +25,7 @@ const maxRelativeTTL = 30 * 24 * time.Hour
 
 type memcachedStore struct {
 	servers *serverPool
-	timeout time.Duration // also the longest wait for a free connection
+	timeout time.Duration
 }
 
 func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
@@ -65,7 +65,7 @@ func (s *memcachedStore) on(ctx context.Context, key string, op func(*memcache.C
 	if err != nil {
 		return err
 	}
-	if err := srv.acquire(ctx, s.timeout); err != nil {
+	if err := srv.acquire(ctx, probe); err != nil {
 		return err
 	}
 	defer srv.release()
@@ -120,7 +120,7 @@ func (s *memcachedStore) getMulti(ctx context.Context, keys []string) (map[strin
 	results := make(chan result, len(groups))
 	for srv, g := range groups {
 		go func() {
-			if err := srv.acquire(ctx, s.timeout); err != nil {
+			if err := srv.acquire(ctx, g.probe); err != nil {
 				results <- result{nil, err}
 				return
 			}

@@ -16,11 +16,6 @@ import (
 
 var errServerDown = errors.New("memcached server left out after failing; it is tried again shortly")
 
-// errBusy is the error of an operation that found every connection to its
-// server in use for a whole CACHE_TIMEOUT. It says the process is busy, not
-// that the server failed.
-var errBusy = errors.New("every connection to the memcached server stayed busy for the whole timeout")
-
 // server is one memcached server with a client of its own, so that every
 // operation knows, without asking again, which server it went to.
 type server struct {
@@ -104,25 +99,21 @@ func (p *serverPool) pick(key string) (s *server, probe bool, err error) {
 	}
 }
 
-// acquire waits for one of s's connections, under ctx and for at most
-// wait, so that a burst of callers queues for the connections it has
-// rather than opening more. release gives it back.
-func (s *server) acquire(ctx context.Context, wait time.Duration) error {
+// acquire waits, under ctx, for one of s's connections, so that a burst of
+// callers queues for the connections it has rather than opening more. It
+// fails with errServerDown if s was left out while the caller waited (the
+// try after a pause excepted). release gives the connection back.
+func (s *server) acquire(ctx context.Context, probe bool) error {
 	select {
 	case s.conns <- struct{}{}:
-		return nil
-	default:
-	}
-	timer := time.NewTimer(wait)
-	defer timer.Stop()
-	select {
-	case s.conns <- struct{}{}:
-		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-timer.C:
-		return errBusy
 	}
+	if !probe && s.downUntil.Load() > time.Now().UnixNano() {
+		s.release()
+		return errServerDown
+	}
+	return nil
 }
 
 func (s *server) release() { <-s.conns }
