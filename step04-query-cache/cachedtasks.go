@@ -42,8 +42,8 @@ func (c *cachedTasks) All(ctx context.Context) ([]Task, error) {
 		}
 		slog.WarnContext(ctx, "cached task list unreadable, reading the database", "err", err)
 	case !errors.Is(err, cache.ErrMiss):
-		// The cache is down or slow: the page is served from the database.
-		slog.WarnContext(ctx, "cache unavailable, reading the database", "err", err)
+		// The cache is down or slow (the client logs cache failures): the
+		// page is served from the database.
 	}
 
 	tasks, err := c.next.All(ctx)
@@ -51,12 +51,9 @@ func (c *cachedTasks) All(ctx context.Context) ([]Task, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	err = gob.NewEncoder(&buf).Encode(tasks)
-	if err == nil {
-		err = c.cache.Set(ctx, allTasksKey, buf.Bytes(), allTasksTTL)
-	}
-	if err != nil {
-		slog.WarnContext(ctx, "could not cache the task list", "err", err)
+	if err := gob.NewEncoder(&buf).Encode(tasks); err == nil {
+		// Should the set fail, the next page reads the database again.
+		c.cache.Set(ctx, allTasksKey, buf.Bytes(), allTasksTTL)
 	}
 	return tasks, nil
 }

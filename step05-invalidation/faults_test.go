@@ -121,17 +121,10 @@ func TestPageDrillAllServersFrozen(t *testing.T) {
 		n.Freeze(t)
 		defer n.Thaw(t)
 	}
-	logs := testenv.CaptureLogs(t)
 	const duration = 5 * time.Second
-	loads := testenv.LoadConcurrently(url+"/", 16, duration)
-	cached, waited := checkPages(t, loads)
+	cached, waited := checkPages(t, testenv.LoadConcurrently(url+"/", 16, duration))
 	if cached != 0 {
 		t.Errorf("%d pages came from frozen servers' caches", cached)
-	}
-	// The log says once that each server is left out, and counts what
-	// failed: a few lines, not one per page or per operation.
-	if n := strings.Count(logs.String(), "level=WARN"); n > 3+1 {
-		t.Errorf("%d warning lines for %d pages; want at most 4:\n%s", n, len(loads), logs)
 	}
 	// Each server costs each browser one wait when it first times out (a
 	// page stops using the cache after its first wait), then one page per
@@ -151,49 +144,27 @@ func TestPageDrillAllServersFrozen(t *testing.T) {
 	}
 }
 
-// A busy app: memcached answers every get, but the app reads a quarter of
-// the answers too late (the relay holds them past CACHE_TIMEOUT, as a
-// saturated CPU would delay reading them). Those timeouts are the app's
-// own, not the server's: it stays in use, most pages still come from the
-// cache, and the log counts the failures in a line, not a line each.
+// A busy app: memcached answers every get, but the app reads one answer in
+// eight too late (the relay holds it past CACHE_TIMEOUT, as a saturated CPU
+// would). Those timeouts are the app's own: the server stays
+// in use, most pages still come from the cache, and the log counts the
+// failures in a line rather than a line each.
 func TestPageDrillBusyApp(t *testing.T) {
 	servers, prefix := testenv.Memcached(t)
-	const timeout = 200 * time.Millisecond
-	relay := testenv.SlowReplies(t, servers[0], 4, timeout*3/2)
+	relay := testenv.SlowReplies(t, servers[0], 8, drillTimeout*3/2)
 	logs := testenv.CaptureLogs(t)
-	srv, _ := newTestServerEnv(t, map[string]string{
-		"DATABASE_URL":      testenv.SQLiteURL(t),
-		"MEMCACHED_SERVERS": relay,
-		"CACHE_KEY_PREFIX":  prefix,
-		"CACHE_TIMEOUT":     timeout.String(),
-		"CACHE_RETRY_AFTER": "1m", // a server left out would stay out
-	})
-	addTask(t, srv.URL, "a task")
+	srv, _ := newTestServerEnv(t, map[string]string{"DATABASE_URL": testenv.SQLiteURL(t),
+		"MEMCACHED_SERVERS": relay, "CACHE_KEY_PREFIX": prefix,
+		"CACHE_TIMEOUT": drillTimeout.String(), "CACHE_RETRY_AFTER": "1m"})
+	for i := range 5 {
+		addTask(t, srv.URL, fmt.Sprintf("task %d", i))
+	}
 	loads := testenv.LoadConcurrently(srv.URL+"/", 16, 2*time.Second)
-	cached, failed := 0, 0
-	for _, l := range loads {
-		if l.Err != nil || l.Status != http.StatusOK || !strings.Contains(l.Body, "a task") {
-			t.Fatalf("GET / = %d, %v; want the list", l.Status, l.Err)
-		}
-		switch c := panelCounts(t, l.Body); {
-		case !strings.HasSuffix(c, " errors=0"):
-			failed++
-		case !strings.Contains(c, " hits=0 "):
-			cached++
-		}
+	if cached, _ := checkPages(t, loads); cached == len(loads) || cached < len(loads)/2 {
+		t.Errorf("%d of %d pages came from the cache; want at least half, not all (the relay holds some answers)", cached, len(loads))
 	}
-	t.Logf("%d pages by 16 browsers: %d from the cache, %d with a cache error", len(loads), cached, failed)
-	if failed == 0 {
-		t.Fatal("no page had a cache error: the relay held no answer")
-	}
-	if cached < len(loads)/2 {
-		t.Errorf("%d of %d pages came from the cache; want at least half", cached, len(loads))
-	}
-	if strings.Contains(logs.String(), "left out") {
-		t.Errorf("the server was left out while it kept answering:\n%s", logs)
-	}
-	if n := strings.Count(logs.String(), "level=WARN"); n > 2 {
-		t.Errorf("%d warning lines for %d pages with a cache error; want at most 2:\n%s", n, failed, logs)
+	if n := strings.Count(logs.String(), "level=WARN"); n > 2 || strings.Contains(logs.String(), "left out") {
+		t.Errorf("the server was left out, or %d warning lines (want at most 2):\n%s", n, logs)
 	}
 }
 

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -12,28 +10,6 @@ import (
 
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
-
-// TestPagesOverMemcachedsItemLimitAreServedNotCached lists tasks whose list
-// is over memcached's 1 MB item limit: the page is served, and the refused
-// set is counted as an error.
-func TestPagesOverMemcachedsItemLimitAreServedNotCached(t *testing.T) {
-	srv, app := newTestServer(t, testenv.SQLiteURL(t))
-	name := strings.Repeat("long task name ", 33) // about 500 characters
-	for i := range 2500 {                         // a page of well over 1 MB
-		if _, err := app.db.Exec("INSERT INTO tasks (name) VALUES (?)", fmt.Sprintf("%04d %s", i, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for range 2 {
-		code, _, body := request(t, "GET", srv.URL+"/", nil, nil)
-		if code != http.StatusOK || len(body) < 1<<20 {
-			t.Fatalf("big page: %d, %d bytes; want 200, over 1 MB", code, len(body))
-		}
-	}
-	if n := app.cache.Totals().Errors.Load(); n == 0 {
-		t.Error("the refused sets were not counted as errors")
-	}
-}
 
 // TestNoSecretInTheLog runs the app on MySQL, whose URL carries a password,
 // and on memcached with MemCachier credentials, and looks for each secret in

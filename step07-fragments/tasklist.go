@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -16,6 +18,9 @@ import (
 const (
 	maxNameLength = 500      // characters, as the tasks table allows
 	maxFormBytes  = 64 << 10 // far above a 500-character name, far below harm
+	// A write runs on a context of its own, not the request's, bounded by
+	// writeTimeout: a client that leaves mid-write must not abort a commit.
+	writeTimeout = 5 * time.Second
 )
 
 // indexPage is what templates/index.html shows.
@@ -54,7 +59,10 @@ func (a *app) addTask(w http.ResponseWriter, r *http.Request) {
 		a.renderIndex(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}
-	if err := a.tasks.Add(r.Context(), strings.TrimSpace(name)); err != nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), writeTimeout)
+	defer cancel()
+	err = a.tasks.Add(ctx, strings.TrimSpace(name))
+	if err != nil {
 		a.unavailable(w, r, err)
 		return
 	}
@@ -68,7 +76,10 @@ func (a *app) deleteTask(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if err := a.tasks.Delete(r.Context(), id); err != nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), writeTimeout)
+	defer cancel()
+	err = a.tasks.Delete(ctx, id)
+	if err != nil {
 		a.unavailable(w, r, err)
 		return
 	}
@@ -104,8 +115,7 @@ func (a *app) renderIndex(w http.ResponseWriter, r *http.Request, status int, pa
 	web.Render(w, r, a.indexTemplate, status, page)
 }
 
-// unavailable answers 503 when storage fails: the details go to the log, the
-// user gets a short apology and nothing else.
+// unavailable answers 503 when storage fails: details to the log, an apology to the user.
 func (a *app) unavailable(w http.ResponseWriter, r *http.Request, err error) {
 	slog.ErrorContext(r.Context(), "storage failed", "path", r.URL.Path, "err", err)
 	http.Error(w, "The task list is unavailable right now. Please try again in a moment.", http.StatusServiceUnavailable)

@@ -102,12 +102,10 @@ func (v *viewCache) store(ctx context.Context, key string, page *cachedView, rep
 }
 
 // invalidate marks the cached page of path as out of date after a write,
-// then returns the write's error, writeErr. It marks the page even if the
-// write failed (it may have committed all the same) or the request was
-// cancelled; the client bounds it by CACHE_TIMEOUT and logs a failure.
-func (v *viewCache) invalidate(ctx context.Context, path string, writeErr error) error {
+// even one that used up its deadline: the client bounds it by CACHE_TIMEOUT
+// and logs a failure.
+func (v *viewCache) invalidate(ctx context.Context, path string) {
 	v.cache.Set(context.WithoutCancel(ctx), viewKey(path), invalidated, viewTTL)
-	return writeErr
 }
 
 // cachedView is a stored page: the headers that matter and the body, cut
