@@ -16,11 +16,9 @@ import (
 )
 
 const (
-	maxNameLength = 500      // characters, as the tasks table allows
-	maxFormBytes  = 64 << 10 // far above a 500-character name, far below harm
-	// A write runs on a context of its own, not the request's, bounded by
-	// writeTimeout: a client that leaves mid-write must not abort a commit.
-	writeTimeout = 5 * time.Second
+	maxNameLength = 500             // characters, as the tasks table allows
+	maxFormBytes  = 64 << 10        // far above a 500-character name, far below harm
+	writeTimeout  = 5 * time.Second // a write's own deadline: a client who leaves must not abort it
 )
 
 // indexPage is what templates/index.html shows.
@@ -119,6 +117,8 @@ func (a *app) renderIndex(w http.ResponseWriter, r *http.Request, status int, pa
 
 // unavailable answers 503 when storage fails: details to the log, an apology to the user.
 func (a *app) unavailable(w http.ResponseWriter, r *http.Request, err error) {
-	slog.ErrorContext(r.Context(), "storage failed", "path", r.URL.Path, "err", err)
+	if r.Context().Err() == nil || !errors.Is(err, context.Canceled) { // a visitor who left is no failure
+		slog.ErrorContext(r.Context(), "storage failed", "path", r.URL.Path, "err", err)
+	}
 	http.Error(w, "The task list is unavailable right now. Please try again in a moment.", http.StatusServiceUnavailable)
 }

@@ -294,7 +294,9 @@ func (c *Client) record(ctx context.Context, err error, trips int64, op Op, coun
 			s.failed.Store(true)
 		}
 	}
-	if err != nil && !errors.Is(err, ErrMiss) && !errors.Is(err, ErrNotStored) {
+	// A miss or "not stored" is an answer; a cancelled context, a visitor
+	// who left. Neither is a failure to report.
+	if err != nil && !errors.Is(err, ErrMiss) && !errors.Is(err, ErrNotStored) && !errors.Is(err, context.Canceled) {
 		c.report.add(err, trips == 0)
 	}
 }
