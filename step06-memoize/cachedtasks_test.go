@@ -120,7 +120,7 @@ func TestCacheOutageNeverBreaksThePage(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, "still here") {
 		t.Fatalf("GET / with memcached down = %d:\n%s", code, body)
 	}
-	// Nothing can be read, so memoize calls straight through.
+	// Nothing can be read, so memoize calls through (coalesced, not stored).
 	if got, want := panelCounts(t, body), "gets=2 hits=0 misses=0 sets=0 deletes=0 round_trips=1 errors=1"; got != want {
 		t.Errorf("with memcached down: %s, want %s", got, want)
 	}

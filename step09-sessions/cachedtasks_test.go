@@ -124,8 +124,8 @@ func TestCacheOutageNeverBreaksThePage(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, "still here") {
 		t.Fatalf("GET / with memcached down = %d:\n%s", code, body)
 	}
-	// Nothing can be read, so memoize calls straight through, and the row
-	// is rendered (its set fails too).
+	// Nothing can be read, so memoize calls through (coalesced, not
+	// stored), and the row is rendered (its set fails too).
 	if got, want := panelCounts(t, body), "gets=4 hits=0 misses=0 sets=1 deletes=0 round_trips=0 errors=4"; got != want {
 		t.Errorf("with memcached down: %s, want %s", got, want)
 	}
