@@ -34,12 +34,14 @@ func keepClientContext(next http.Handler) http.Handler {
 }
 
 // leftDuringCommit is a task store whose Add, for the names in reached,
-// commits, tells the test (which then drops the connection), waits until
-// the server has seen the client go, and returns its context's error, if
-// any: a driver that reports the cancellation after the database committed.
+// tells the test (which then drops the connection), waits until the server
+// has seen the client go, and returns its context's error, if any. A name
+// starting with "early" is committed before the client goes (a driver that
+// reports the cancellation after the database committed), one starting
+// with "late" after it (a commit still under way when the client left).
 type leftDuringCommit struct {
 	taskStore
-	reached map[string]chan struct{} // closed once that name's write has committed
+	reached map[string]chan struct{} // closed once that name's write is under way
 	unseen  atomic.Int32             // clients the server did not see leave
 }
 
@@ -48,12 +50,19 @@ func (s *leftDuringCommit) Add(ctx context.Context, name string) error {
 	if !ok {
 		return s.taskStore.Add(ctx, name)
 	}
-	err := s.taskStore.Add(ctx, name)
+	late := strings.HasPrefix(name, "late")
+	var err error
+	if !late {
+		err = s.taskStore.Add(ctx, name)
+	}
 	close(reached)
 	select {
 	case <-ctx.Value(clientContextKey{}).(context.Context).Done(): // the client has gone
 	case <-time.After(10 * time.Second): // a safety net: fails the test
 		s.unseen.Add(1)
+	}
+	if late {
+		err = s.taskStore.Add(ctx, name)
 	}
 	if err == nil {
 		err = ctx.Err()
@@ -62,13 +71,13 @@ func (s *leftDuringCommit) Add(ctx context.Context, name string) error {
 }
 
 // Sixteen clients send a task over raw connections and close them while it
-// commits, as a browser closed after submitting would. Every task is stored,
-// and the page lists them all: what a write does once accepted must not
-// depend on its client staying.
+// is written (half before the commit, half after it), as a browser closed
+// after submitting would. Every task is stored, and the page lists them all:
+// what a write does once accepted must not depend on its client staying.
 func TestClientsLeavingDuringWrites(t *testing.T) {
 	store := &leftDuringCommit{reached: map[string]chan struct{}{}}
 	for i := range writers {
-		store.reached[fmt.Sprintf("left %02d", i)] = make(chan struct{})
+		store.reached[fmt.Sprintf("%s %02d", []string{"early", "late"}[i%2], i)] = make(chan struct{})
 	}
 	pages, app := newTestServer(t, testenv.MySQLURL(t), func(next taskStore) taskStore {
 		store.taskStore = next
