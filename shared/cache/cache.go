@@ -78,7 +78,7 @@ func New(cfg config.Config) (*Client, error) {
 	}
 	slog.Info("cache ready", "kind", KindMemcached, "servers", cfg.MemcachedServers,
 		"memcachier_auth", cfg.MemcachierUsername != "", "memcached_auth", cfg.MemcachedUsername != "",
-		"timeout", s.timeout, "failure_limit", s.servers.failureLimit)
+		"timeout", cfg.CacheTimeout, "failure_limit", s.servers.failureLimit)
 	return newClient(s, KindMemcached, cfg.CacheKeyPrefix), nil
 }
 

@@ -25,7 +25,6 @@ const maxRelativeTTL = 30 * 24 * time.Hour
 
 type memcachedStore struct {
 	servers *serverPool
-	timeout time.Duration
 }
 
 func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
@@ -37,13 +36,9 @@ func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
 	if failureLimit <= 0 {
 		failureLimit = config.DefaultCacheFailureLimit
 	}
-	timeout := cfg.CacheTimeout
-	if timeout <= 0 {
-		timeout = config.DefaultCacheTimeout
-	}
 	servers, err := newServerPool(cfg.MemcachedServers, retryAfter, failureLimit, maxConns, func(one memcache.ServerSelector) *memcache.Client {
 		client := memcache.NewFromSelector(one)
-		client.Timeout = timeout
+		client.Timeout = cfg.CacheTimeout
 		client.MaxIdleConns = maxConns
 		if dial := authDialer(cfg); dial != nil {
 			client.DialContext = dial
@@ -53,7 +48,7 @@ func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &memcachedStore{servers: servers, timeout: timeout}, nil
+	return &memcachedStore{servers: servers}, nil
 }
 
 // on runs op against the server that key belongs to, on one of its

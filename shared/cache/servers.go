@@ -125,7 +125,9 @@ func (p *serverPool) done(s *server, probe bool, began time.Time, err error) {
 	switch {
 	case !connectionFailed(err): // an answer, even "not found"
 		s.lastAnswer.Store(now.UnixNano())
-		s.failures.Store(0)
+		if s.failures.Load() != 0 { // no write to a shared counter on every answer
+			s.failures.Store(0)
+		}
 		if probe {
 			s.downUntil.Store(0)
 			slog.Info("memcached server back in use", "server", s.name)
