@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-memcache-workshop/tasklist/shared/cache"
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
@@ -44,7 +43,7 @@ func (c *countingTasks) All(ctx context.Context) ([]Task, error) {
 func memcachedClient(t testing.TB) *cache.Client {
 	t.Helper()
 	servers, prefix := testenv.Memcached(t)
-	c, err := cache.New(config.Config{MemcachedServers: servers, CacheKeyPrefix: prefix, CacheTimeout: time.Second})
+	c, err := cache.New(cache.Options{Servers: servers, KeyPrefix: prefix, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

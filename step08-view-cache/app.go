@@ -48,7 +48,7 @@ func newApp(ctx context.Context, cfg config.Config, wrapStore ...func(taskStore)
 	if a.indexTemplate, err = web.Templates(templates, "templates/index.html"); err != nil {
 		return nil, err
 	}
-	if a.cache, err = cache.New(cfg); err != nil {
+	if a.cache, err = cache.New(cfg.CacheOptions()); err != nil {
 		return nil, err
 	}
 	var store taskStore = &sqlTasks{db: a.db, queryDelay: cfg.TasksQueryDelay}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/go-memcache-workshop/tasklist/shared/cache"
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
@@ -49,7 +48,7 @@ func memcachedClient(t testing.TB) *cache.Client {
 
 func memcachedClientFor(t testing.TB, servers []string, prefix string) *cache.Client {
 	t.Helper()
-	c, err := cache.New(config.Config{MemcachedServers: servers, CacheKeyPrefix: prefix, CacheTimeout: time.Second})
+	c, err := cache.New(cache.Options{Servers: servers, KeyPrefix: prefix, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,37 +1,24 @@
 package cache
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
-
-// captureLog sends slog's default logger to a buffer for the test.
-func captureLog(t *testing.T) *bytes.Buffer {
-	var logs bytes.Buffer
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
-	t.Cleanup(func() { slog.SetDefault(old) })
-	return &logs
-}
 
 // TestMemcachedAuthWithRightCredentials runs against a real memcached started
 // with -Y, which refuses every command of a connection that has not
 // authenticated.
 func TestMemcachedAuthWithRightCredentials(t *testing.T) {
 	server := testenv.AuthMemcached(t, "workshop", "s3cret-pa55")
-	c, err := New(config.Config{
-		MemcachedServers:  []string{server.Addr},
-		MemcachedUsername: "workshop",
-		MemcachedPassword: "s3cret-pa55",
-		CacheTimeout:      2 * time.Second,
+	c, err := New(Options{
+		Servers: []string{server.Addr},
+		Login:   &Login{Username: "workshop", Password: "s3cret-pa55", Upstream: true, Hint: "the test's credentials"},
+		Timeout: 2 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -50,14 +37,13 @@ func TestMemcachedAuthWithRightCredentials(t *testing.T) {
 }
 
 func TestMemcachedAuthWithWrongCredentialsFailsFastAndSaysSo(t *testing.T) {
-	logs := captureLog(t)
+	logs := testenv.CaptureLogs(t)
 	server := testenv.AuthMemcached(t, "workshop", "s3cret-pa55")
 	const wrong = "wrong-pa55word"
-	c, err := New(config.Config{
-		MemcachedServers:  []string{server.Addr},
-		MemcachedUsername: "workshop",
-		MemcachedPassword: wrong,
-		CacheTimeout:      2 * time.Second,
+	c, err := New(Options{
+		Servers: []string{server.Addr},
+		Login:   &Login{Username: "workshop", Password: wrong, Upstream: true, Hint: "MEMCACHED_USERNAME and MEMCACHED_PASSWORD"},
+		Timeout: 2 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +82,7 @@ func TestMemcachedAuthWithWrongCredentialsFailsFastAndSaysSo(t *testing.T) {
 
 func TestMemcachedAuthServerRefusesAClientWithoutCredentials(t *testing.T) {
 	server := testenv.AuthMemcached(t, "workshop", "s3cret-pa55")
-	c, err := New(config.Config{MemcachedServers: []string{server.Addr}, CacheTimeout: 2 * time.Second})
+	c, err := New(Options{Servers: []string{server.Addr}, Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

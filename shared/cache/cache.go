@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 )
 
 // ErrMiss is returned by Get when the key is not in the cache.
@@ -64,22 +62,23 @@ const (
 	KindInProcess = "in-process"
 )
 
-// New builds the cache named by the configuration: memcached (with either
-// MemCachier's or upstream memcached's authentication, when credentials are
-// set) when servers are set, an in-process cache otherwise.
-func New(cfg config.Config) (*Client, error) {
-	if len(cfg.MemcachedServers) == 0 {
-		slog.Warn("no MEMCACHED_SERVERS or MEMCACHIER_SERVERS: using an in-process cache; it is not shared between processes and is lost on restart")
-		return newClient(newMemoryStore(int64(cfg.CacheMemoryMB)<<20), KindInProcess, cfg.CacheKeyPrefix), nil
+// New builds the cache o names: memcached when it has servers (logging
+// every connection in when it has a Login), an in-process cache otherwise.
+func New(o Options) (*Client, error) {
+	o = o.withDefaults()
+	if len(o.Servers) == 0 {
+		slog.Warn("no memcached servers configured: using an in-process cache; it is not shared between processes and is lost on restart",
+			"memory_mb", o.MemoryMB)
+		return newClient(newMemoryStore(int64(o.MemoryMB)<<20), KindInProcess, o.KeyPrefix), nil
 	}
-	s, err := newMemcachedStore(cfg)
+	s, err := newMemcachedStore(o)
 	if err != nil {
 		return nil, err
 	}
-	slog.Info("cache ready", "kind", KindMemcached, "servers", cfg.MemcachedServers,
-		"memcachier_auth", cfg.MemcachierUsername != "", "memcached_auth", cfg.MemcachedUsername != "",
-		"timeout", cfg.CacheTimeout, "failure_limit", s.servers.failureLimit)
-	return newClient(s, KindMemcached, cfg.CacheKeyPrefix), nil
+	slog.Info("cache ready", "kind", KindMemcached, "servers", o.Servers,
+		"memcachier_auth", o.Login != nil && !o.Login.Upstream, "memcached_auth", o.Login != nil && o.Login.Upstream,
+		"timeout", o.Timeout, "failure_limit", o.FailureLimit)
+	return newClient(s, KindMemcached, o.KeyPrefix), nil
 }
 
 func newClient(s store, kind, prefix string) *Client {

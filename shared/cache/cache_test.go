@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
@@ -20,12 +19,12 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 func clients(t *testing.T) map[string]*Client {
 	t.Helper()
 	servers, prefix := testenv.Memcached(t)
-	mc, err := New(config.Config{MemcachedServers: servers, CacheKeyPrefix: prefix, CacheTimeout: time.Second})
+	mc, err := New(Options{Servers: servers, KeyPrefix: prefix, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mc.Close() })
-	mem, err := New(config.Config{CacheKeyPrefix: prefix})
+	mem, err := New(Options{KeyPrefix: prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +129,7 @@ func TestGetMulti(t *testing.T) {
 
 func TestKeysCarryThePrefix(t *testing.T) {
 	servers, prefix := testenv.Memcached(t)
-	c, err := New(config.Config{MemcachedServers: servers, CacheKeyPrefix: prefix, CacheTimeout: time.Second})
+	c, err := New(Options{Servers: servers, KeyPrefix: prefix, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +175,7 @@ func TestBadKeysAndBigValuesAreErrorsNotPanics(t *testing.T) {
 func TestFrozenServerIsAnErrorWithinTheTimeout(t *testing.T) {
 	node := testenv.OwnMemcached(t)
 	const timeout = 300 * time.Millisecond
-	c, err := New(config.Config{MemcachedServers: []string{node.Addr}, CacheTimeout: timeout})
+	c, err := New(Options{Servers: []string{node.Addr}, Timeout: timeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,11 +272,10 @@ func TestMemCachierHandshake(t *testing.T) {
 		received <- got.String()
 	}()
 
-	c, err := New(config.Config{
-		MemcachedServers:   []string{ln.Addr().String()},
-		MemcachierUsername: "user-42",
-		MemcachierPassword: "s3cr3t pass",
-		CacheTimeout:       2 * time.Second,
+	c, err := New(Options{
+		Servers: []string{ln.Addr().String()},
+		Login:   &Login{Username: "user-42", Password: "s3cr3t pass", Hint: "the test's credentials"},
+		Timeout: 2 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -312,11 +310,10 @@ func TestMemCachierRejectedCredentialsAreAnError(t *testing.T) {
 			}()
 		}
 	}()
-	c, err := New(config.Config{
-		MemcachedServers:   []string{ln.Addr().String()},
-		MemcachierUsername: "user",
-		MemcachierPassword: "wrong",
-		CacheTimeout:       time.Second,
+	c, err := New(Options{
+		Servers: []string{ln.Addr().String()},
+		Login:   &Login{Username: "user", Password: "wrong", Hint: "MEMCACHIER_USERNAME and MEMCACHIER_PASSWORD"},
+		Timeout: time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)

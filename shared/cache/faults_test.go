@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
@@ -44,7 +43,7 @@ func newDrill(t *testing.T, retryAfter time.Duration) *drill {
 		d.nodes = append(d.nodes, n)
 		addrs = append(addrs, n.Addr)
 	}
-	c, err := New(config.Config{MemcachedServers: addrs, CacheTimeout: drillTimeout, CacheRetryAfter: retryAfter})
+	c, err := New(Options{Servers: addrs, Timeout: drillTimeout, RetryAfter: retryAfter})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +260,7 @@ func TestDrillAllThreeFrozen(t *testing.T) {
 // An operation whose context has ended is not sent: the server sees nothing.
 func TestCancelledContextSendsNothing(t *testing.T) {
 	node := testenv.OwnMemcached(t)
-	c, err := New(config.Config{MemcachedServers: []string{node.Addr}, CacheTimeout: time.Second})
+	c, err := New(Options{Servers: []string{node.Addr}, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

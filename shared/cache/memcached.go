@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/bradfitz/gomemcache/memcache"
-
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 )
 
 // maxConns bounds the connections to each server, and as many are kept
@@ -27,21 +25,14 @@ type memcachedStore struct {
 	servers *serverPool
 }
 
-func newMemcachedStore(cfg config.Config) (*memcachedStore, error) {
-	retryAfter := cfg.CacheRetryAfter
-	if retryAfter <= 0 {
-		retryAfter = config.DefaultCacheRetryAfter
-	}
-	failureLimit := cfg.CacheFailureLimit
-	if failureLimit <= 0 {
-		failureLimit = config.DefaultCacheFailureLimit
-	}
-	servers, err := newServerPool(cfg.MemcachedServers, retryAfter, failureLimit, maxConns, func(one memcache.ServerSelector) *memcache.Client {
+// newMemcachedStore builds the store for o, whose defaults are filled in.
+func newMemcachedStore(o Options) (*memcachedStore, error) {
+	servers, err := newServerPool(o.Servers, o.RetryAfter, o.FailureLimit, maxConns, func(one memcache.ServerSelector) *memcache.Client {
 		client := memcache.NewFromSelector(one)
-		client.Timeout = cfg.CacheTimeout
+		client.Timeout = o.Timeout
 		client.MaxIdleConns = maxConns
-		if dial := authDialer(cfg); dial != nil {
-			client.DialContext = dial
+		if o.Login != nil {
+			client.DialContext = loginDialer(*o.Login)
 		}
 		return client
 	})

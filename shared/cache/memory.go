@@ -6,8 +6,6 @@ import (
 	"errors"
 	"sync"
 	"time"
-
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 )
 
 // maxValueSize is memcached's default item size limit; the in-process
@@ -58,12 +56,8 @@ func (i *memoryItem) live(now time.Time) bool {
 	return i.expires.IsZero() || now.Before(i.expires)
 }
 
-// newMemoryStore returns a store of at most maxBytes; zero or less means
-// CACHE_MEMORY_MB's default.
+// newMemoryStore returns a store of at most maxBytes.
 func newMemoryStore(maxBytes int64) *memoryStore {
-	if maxBytes <= 0 {
-		maxBytes = config.DefaultCacheMemoryMB << 20
-	}
 	return &memoryStore{items: make(map[string]*list.Element), lru: list.New(), maxBytes: maxBytes, now: time.Now}
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/bradfitz/gomemcache/memcache"
 
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
@@ -28,8 +27,8 @@ func TestSlowAnswersDoNotLeaveAnAnsweringServerOut(t *testing.T) {
 	// Every fourth reply is held for longer than the timeout.
 	relay := testenv.SlowReplies(t, servers[0], 4, timeout*3/2)
 	logs := testenv.CaptureLogs(t)
-	c, err := New(config.Config{MemcachedServers: []string{relay}, CacheKeyPrefix: prefix,
-		CacheTimeout: timeout, CacheRetryAfter: time.Minute})
+	c, err := New(Options{Servers: []string{relay}, KeyPrefix: prefix,
+		Timeout: timeout, RetryAfter: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,34 +15,22 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
+
+	"github.com/go-memcache-workshop/tasklist/shared/cache"
 )
 
 // DefaultDatabaseURL is used when DATABASE_URL is not set: a SQLite file in
 // the instance folder, as the original Flask app did.
 const DefaultDatabaseURL = "sqlite:instance/task_list.db"
 
-// DefaultCacheTimeout bounds every memcached operation when CACHE_TIMEOUT is
-// not set. It is gomemcache's own default raised a little, so that a slow
-// network does not turn hits into errors, yet a dead server costs a page at
-// most a few hundred milliseconds.
-const DefaultCacheTimeout = 250 * time.Millisecond
-
-// DefaultCacheRetryAfter is how long a memcached server that failed is left
-// out before it is tried again, when CACHE_RETRY_AFTER is not set. The Flask
-// app's client waited 30 s; a shorter pause lets the workshop show the cache
-// coming back within a reload or two.
-const DefaultCacheRetryAfter = 5 * time.Second
-
-// DefaultCacheFailureLimit is how many timeouts in a row leave a memcached
-// server out, when CACHE_FAILURE_LIMIT is not set: more than one, so that a
-// single slow answer does not switch a server off; few, so that a frozen
-// server costs only the requests already waiting on it (twemproxy's
-// server_failure_limit is 2, mcrouter's failures_until_tko 3).
-const DefaultCacheFailureLimit = 3
-
-// DefaultCacheMemoryMB bounds the in-process cache when CACHE_MEMORY_MB is
-// not set: memcached's own default for -m.
-const DefaultCacheMemoryMB = 64
+// The cache's defaults, for the settings left unset; shared/cache says why
+// each is what it is.
+const (
+	DefaultCacheTimeout      = cache.DefaultTimeout
+	DefaultCacheRetryAfter   = cache.DefaultRetryAfter
+	DefaultCacheFailureLimit = cache.DefaultFailureLimit
+	DefaultCacheMemoryMB     = cache.DefaultMemoryMB
+)
 
 // MaxCacheMemoryMB (1 TB) keeps CACHE_MEMORY_MB's bytes well inside an int64.
 const MaxCacheMemoryMB = 1 << 20
@@ -225,4 +213,20 @@ func parseServers(s string) ([]string, error) {
 		list = append(list, addr)
 	}
 	return list, nil
+}
+
+// CacheOptions returns the cache client's options as the configuration sets
+// them, with the login its credentials name, if any.
+func (c Config) CacheOptions() cache.Options {
+	o := cache.Options{Servers: c.MemcachedServers, KeyPrefix: c.CacheKeyPrefix, Timeout: c.CacheTimeout,
+		RetryAfter: c.CacheRetryAfter, FailureLimit: c.CacheFailureLimit, MemoryMB: c.CacheMemoryMB}
+	switch {
+	case c.MemcachierUsername != "":
+		o.Login = &cache.Login{Username: c.MemcachierUsername, Password: c.MemcachierPassword,
+			Hint: "MEMCACHIER_USERNAME and MEMCACHIER_PASSWORD"}
+	case c.MemcachedUsername != "":
+		o.Login = &cache.Login{Username: c.MemcachedUsername, Password: c.MemcachedPassword, Upstream: true,
+			Hint: "MEMCACHED_USERNAME and MEMCACHED_PASSWORD"}
+	}
+	return o
 }

@@ -28,41 +28,23 @@ type Conn struct {
 	r  *bufio.Reader
 }
 
-// Credentials log a new connection in before its first command, with a
-// "set" answered by STORED, in one of the text protocol's two formats:
-// MemCachier's (the key is the username, the value the password) or, with
-// Upstream, upstream memcached's when it runs with -Y (any key, the value
-// "username password"). Empty for a plain memcached.
-type Credentials struct {
-	Username, Password string
-	Upstream           bool
-}
-
-// Login is the request that logs a connection in with c, without its final
-// line ending.
-func (c Credentials) Login() string {
-	key, value := c.Username, c.Password
-	if c.Upstream {
-		key, value = "auth", c.Username+" "+c.Password
-	}
-	return fmt.Sprintf("set %s 0 0 %d\r\n%s", key, len(value), value)
-}
-
 // ErrNotFound is returned by the Print functions and DeleteKey when the
 // server has no such key.
 var ErrNotFound = errors.New("not found")
 
-// Dial connects to addr and authenticates when auth has a username. Every
-// exchange on the connection must end within timeout of Dial.
-func Dial(addr string, auth Credentials, timeout time.Duration) (*Conn, error) {
+// Dial connects to addr and, unless login is empty, sends it first: the
+// request that logs a connection in (cache.Login's Command), which the
+// server must answer with STORED. Every exchange on the connection must end
+// within timeout of Dial.
+func Dial(addr string, login string, timeout time.Duration) (*Conn, error) {
 	nc, err := net.DialTimeout("tcp", addr, timeout)
 	if err != nil {
 		return nil, err
 	}
 	nc.SetDeadline(time.Now().Add(timeout))
 	c := &Conn{nc: nc, r: bufio.NewReader(nc)}
-	if auth.Username != "" {
-		reply, err := c.Simple(auth.Login())
+	if login != "" {
+		reply, err := c.Simple(login)
 		if err == nil && reply != "STORED" {
 			err = fmt.Errorf("server answered %q", reply)
 		}

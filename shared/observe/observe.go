@@ -300,7 +300,7 @@ func (r *run) conn() *memcachedtext.Conn {
 	if r.err != nil {
 		return nil
 	}
-	c, err := memcachedtext.Dial(r.memcached, memcachedtext.Credentials{}, 10*time.Second)
+	c, err := memcachedtext.Dial(r.memcached, "", 10*time.Second)
 	if err != nil {
 		r.fail(fmt.Errorf("memcached %s: %w", r.memcached, err))
 	}

@@ -5,11 +5,10 @@ import (
 	"testing"
 
 	"github.com/go-memcache-workshop/tasklist/shared/cache"
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 )
 
 func BenchmarkPanel(b *testing.B) {
-	c, _ := cache.New(config.Config{})
+	c, _ := cache.New(cache.Options{})
 	ctx, _ := c.NewScope(context.Background(), true)
 	b.ReportAllocs()
 	for b.Loop() {

@@ -8,7 +8,6 @@ import (
 	"testing/fstest"
 
 	"github.com/go-memcache-workshop/tasklist/shared/cache"
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 )
 
 func TestRenderSetsStatusAndEscapes(t *testing.T) {
@@ -53,7 +52,7 @@ func TestStaticServesStylesheet(t *testing.T) {
 }
 
 func TestPanelMatchesTheLayout(t *testing.T) {
-	c, err := cache.New(config.Config{})
+	c, err := cache.New(cache.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +77,7 @@ func TestPanelMatchesTheLayout(t *testing.T) {
 }
 
 func TestPanelTracesTheRequestsOperations(t *testing.T) {
-	c, err := cache.New(config.Config{CacheKeyPrefix: "app:"})
+	c, err := cache.New(cache.Options{KeyPrefix: "app:"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,9 +66,9 @@ func main() {
 	if len(servers) == 0 {
 		servers = []string{DefaultServer}
 	}
-	auth := credentials{Username: cfg.MemcachierUsername, Password: cfg.MemcachierPassword}
-	if cfg.MemcachedUsername != "" {
-		auth = credentials{Username: cfg.MemcachedUsername, Password: cfg.MemcachedPassword, Upstream: true}
+	var auth credentials
+	if login := cfg.CacheOptions().Login; login != nil {
+		auth = login.Command()
 	}
 	os.Exit(run(os.Args[1:], servers, auth, os.Stdout, os.Stderr))
 }
@@ -79,9 +79,10 @@ var errHelp = errors.New("help")
 // errNotFound makes get and delete exit with status 1 when no server has the key.
 var errNotFound = memcachedtext.ErrNotFound
 
-// credentials log in to MemCachier or to a memcached started with -Y;
-// empty for a plain memcached.
-type credentials = memcachedtext.Credentials
+// credentials is the request that logs in to MemCachier or to a memcached
+// started with -Y, as the app's cache client sends it; empty for a plain
+// memcached.
+type credentials = string
 
 // conn is one connection to one server.
 type conn = memcachedtext.Conn

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { testenv.Main(m) }
 func mc(t *testing.T, servers []string, want int, args ...string) (stdout, stderr string) {
 	t.Helper()
 	var out, errs bytes.Buffer
-	if got := run(args, servers, credentials{}, &out, &errs); got != want {
+	if got := run(args, servers, "", &out, &errs); got != want {
 		t.Fatalf("mc %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), got, want, out.String(), errs.String())
 	}
 	return out.String(), errs.String()

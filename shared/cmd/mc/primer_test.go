@@ -50,7 +50,7 @@ func TestPrimerIsWhatMcPrints(t *testing.T) {
 				time.Sleep(time.Duration(n) * time.Second)
 			case len(args) > 3 && strings.Join(args[:3], " ") == "go run ./shared/cmd/mc":
 				var out bytes.Buffer
-				run(args[3:], servers, credentials{}, &out, &out)
+				run(args[3:], servers, "", &out, &out)
 				got.Write(out.Bytes())
 			default:
 				t.Fatalf("the primer may only run mc and sleep: %q", line)
