@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"log/slog"
 	"net/url"
 	"regexp"
 	"strings"
@@ -14,9 +12,7 @@ import (
 // TestNoSecretInTheLog runs the app on MySQL, whose URL carries a password,
 // and looks for the password in everything the app logged.
 func TestNoSecretInTheLog(t *testing.T) {
-	var logs bytes.Buffer
-	defer slog.SetDefault(slog.Default())
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	logs := testenv.CaptureLogs(t)
 
 	databaseURL := testenv.MySQLURL(t) // carries a database password
 	srv, _ := newTestServer(t, databaseURL)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"log/slog"
 	"net/url"
 	"regexp"
 	"strings"
@@ -15,9 +13,7 @@ import (
 // and on memcached with MemCachier credentials, and looks for each secret in
 // everything the app logged.
 func TestNoSecretInTheLog(t *testing.T) {
-	var logs bytes.Buffer
-	defer slog.SetDefault(slog.Default())
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	logs := testenv.CaptureLogs(t)
 
 	servers, prefix := testenv.Memcached(t)
 	databaseURL := testenv.MySQLURL(t) // carries a database password

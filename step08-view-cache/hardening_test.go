@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -40,9 +38,7 @@ func TestPagesOverMemcachedsItemLimitAreServedNotCached(t *testing.T) {
 // and on memcached with MemCachier credentials, and looks for each secret in
 // everything the app logged.
 func TestNoSecretInTheLog(t *testing.T) {
-	var logs bytes.Buffer
-	defer slog.SetDefault(slog.Default())
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	logs := testenv.CaptureLogs(t)
 
 	servers, prefix := testenv.Memcached(t)
 	databaseURL := testenv.MySQLURL(t) // carries a database password

@@ -196,7 +196,7 @@ func (s *Server) Has(t testing.TB, key string) bool {
 
 func (s *Server) memcached(t testing.TB) *memcachedtext.Conn {
 	t.Helper()
-	c, err := memcachedtext.Dial(s.Addr, memcachedtext.Credentials{}, 5*time.Second)
+	c, err := memcachedtext.Dial(s.Addr, "", 5*time.Second)
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+
 	"github.com/go-memcache-workshop/tasklist/shared/database"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
@@ -118,5 +120,53 @@ func TestMemcachedIsARealServer(t *testing.T) {
 	want := []string{"STORED", "VALUE " + key + " 0 2", "ok", "END"}
 	if strings.Join(lines, "|") != strings.Join(want, "|") {
 		t.Errorf("memcached answered %q, want %q", lines, want)
+	}
+}
+
+// A TEST_MYSQL_DSN user may create databases but not grant: the harness
+// then lets the app log in as that user, instead of failing every test.
+func TestMySQLWithAUserThatCannotGrant(t *testing.T) {
+	adminDSN := testenv.MySQLAdminDSN(t)
+	admin, err := sql.Open("mysql", adminDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	suffix := fmt.Sprintf("%06d", time.Now().UnixNano()%1e6)
+	limited, name := "nogrant_"+suffix, "test_nogrant_"+suffix
+	for _, stmt := range []string{
+		"CREATE USER '" + limited + "'@'%' IDENTIFIED BY 'no-grant-pa55'",
+		"GRANT ALL PRIVILEGES ON *.* TO '" + limited + "'@'%'", // without GRANT OPTION
+	} {
+		if _, err := admin.ExecContext(t.Context(), stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { admin.Exec("DROP USER IF EXISTS '" + limited + "'@'%'") })
+	cfg, err := mysql.ParseDSN(adminDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.User, cfg.Passwd = limited, "no-grant-pa55"
+
+	databaseURL, err := testenv.CreateDatabase(t.Context(), cfg.FormatDSN(), name)
+	if err != nil {
+		t.Fatalf("CreateDatabase as a user without GRANT OPTION: %v", err)
+	}
+	defer testenv.DropDatabase(context.Background(), cfg.FormatDSN(), name)
+	if u, _ := url.Parse(databaseURL); u.User.Username() != limited {
+		t.Errorf("DATABASE_URL %s: want the DSN's own user, %s", u.Redacted(), limited)
+	}
+	src, err := database.ParseURL(databaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("mysql", src.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(t.Context(), "CREATE TABLE t (id INT)"); err != nil {
+		t.Errorf("the DSN's user cannot use the database: %v", err)
 	}
 }
