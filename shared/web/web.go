@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"html"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -98,7 +99,7 @@ func appendTrace(b []byte, s *cache.Scope) []byte {
 	b = append(b, "  <details class=\"cache-trace\"><summary>this request's operations"...)
 	if p := s.Client.Prefix(); p != "" {
 		b = append(b, ", keys shown without the prefix <code>"...)
-		b = appendEscaped(b, p)
+		b = append(b, html.EscapeString(p)...)
 		b = append(b, "</code>"...)
 	}
 	b = append(b, "</summary>\n  <ol>\n"...)
@@ -106,7 +107,7 @@ func appendTrace(b []byte, s *cache.Scope) []byte {
 		b = append(b, "    <li>"...)
 		b = append(b, op.Name...)
 		b = append(b, " <code>"...)
-		b = appendEscaped(b, op.Key)
+		b = append(b, html.EscapeString(op.Key)...) // keys hold whatever a chapter put in them
 		b = append(b, "</code>"...)
 		if op.Keys > 1 {
 			b = append(b, " and "...)
@@ -128,28 +129,6 @@ func appendTrace(b []byte, s *cache.Scope) []byte {
 		b = append(b, " ms</li>\n"...)
 	}
 	return append(b, "  </ol></details>\n"...)
-}
-
-// appendEscaped appends s with HTML's special characters escaped: keys hold
-// whatever a chapter put in them, such as a page's path.
-func appendEscaped(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '<':
-			b = append(b, "&lt;"...)
-		case '>':
-			b = append(b, "&gt;"...)
-		case '&':
-			b = append(b, "&amp;"...)
-		case '"':
-			b = append(b, "&#34;"...)
-		case '\'':
-			b = append(b, "&#39;"...)
-		default:
-			b = append(b, c)
-		}
-	}
-	return b
 }
 
 func appendCounts(b []byte, s *cache.Stats) []byte {
