@@ -6,11 +6,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian's packages are reachable; image registries are not. (A docker client may already be
-# in /usr/local/bin; docker.io brings the engine.) Chromium is for chapter 09's browser test.
+# in /usr/local/bin; docker.io brings the engine.) Chromium is for chapter 09's browser test
+# and for rendering the diagrams.
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v chromium >/dev/null || missing+=(chromium)
+command -v npm >/dev/null || missing+=(npm) # mermaid's CLI renders the READMEs' diagrams
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
