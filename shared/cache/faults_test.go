@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -76,26 +75,12 @@ type outcome struct {
 
 // load runs drillWorkers callers that get keys, round robin, for duration.
 func (d *drill) load(duration time.Duration) []outcome {
-	stop := time.Now().Add(duration)
-	var mu sync.Mutex
-	var all []outcome
-	var wg sync.WaitGroup
-	for w := range drillWorkers {
-		wg.Go(func() {
-			var mine []outcome
-			for i := w; time.Now().Before(stop); i += drillWorkers {
-				key := d.keys[i%len(d.keys)]
-				start := time.Now()
-				v, err := d.c.Get(context.Background(), key)
-				mine = append(mine, outcome{key, v, err, start, time.Since(start)})
-			}
-			mu.Lock()
-			all = append(all, mine...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	return all
+	return testenv.Concurrently(drillWorkers, duration, func(w, n int) outcome {
+		key := d.keys[(w+n*drillWorkers)%len(d.keys)]
+		start := time.Now()
+		v, err := d.c.Get(context.Background(), key)
+		return outcome{key, v, err, start, time.Since(start)}
+	})
 }
 
 // tally checks every outcome of a load with node down out of action: a key
