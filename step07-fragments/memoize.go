@@ -71,8 +71,11 @@ func memoize[A, R any](m *memoizer, name string, fn func(context.Context, A) (R,
 			})
 		}
 		var entry memoEntry[R]
-		if data, ok := found[key]; ok && gob.NewDecoder(bytes.NewReader(data)).Decode(&entry) == nil && entry.Version == string(version) {
-			return entry.Result, nil
+		if data, ok := found[key]; ok && gob.NewDecoder(bytes.NewReader(data)).Decode(&entry) == nil {
+			if entry.Version == string(version) {
+				return entry.Result, nil
+			}
+			cache.Stale(ctx, key) // a hit to memcached, a miss to us: say so in the trace
 		}
 
 		// A miss, or a result from before the last forget. The first caller

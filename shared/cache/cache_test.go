@@ -212,6 +212,12 @@ func TestScopesCountTheirOwnOperations(t *testing.T) {
 	if ScopeFrom(t.Context()) != nil {
 		t.Error("a context without a scope has one")
 	}
+	Stale(t.Context(), "k") // no scope: nothing to note, no panic
+	ctx, s := c.NewScope(t.Context(), true)
+	Stale(ctx, "k")
+	if ops := s.Ops(); len(ops) != 1 || ops[0].Name != "rejected" || ops[0].Key != "k" || ops[0].Result != "stale" {
+		t.Errorf("trace after Stale: %+v", ops)
+	}
 	if got := c.Totals().String(); got != "gets=2 hits=1 misses=1 sets=2 deletes=0 round_trips=4 errors=0" {
 		t.Errorf("totals: %s", got)
 	}

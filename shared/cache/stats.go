@@ -38,11 +38,11 @@ type Scope struct {
 
 // Op is one operation of a scope, for a trace of what a request did.
 type Op struct {
-	Name   string // get, get_multi, set, add, cas, delete
+	Name   string // get, get_multi, set, add, cas, delete; rejected (see Stale)
 	Key    string // without the prefix; a multi-get's first key
 	Keys   int    // how many keys a multi-get asked for (1 otherwise)
 	Hits   int    // how many of them it found
-	Result string // hit, miss, stored, not stored, deleted, error
+	Result string // hit, miss, stored, not stored, deleted, error, stale
 	Took   time.Duration
 }
 
@@ -72,6 +72,15 @@ type scopeKey struct{}
 func (c *Client) NewScope(ctx context.Context, failFast bool) (context.Context, *Scope) {
 	s := &Scope{Client: c, failFast: failFast}
 	return context.WithValue(ctx, scopeKey{}, s), s
+}
+
+// Stale notes, in the trace of ctx's scope if it has one, that the caller
+// read key but rejected its value as out of date: memcached counted a hit,
+// the app a miss.
+func Stale(ctx context.Context, key string) {
+	if s := ScopeFrom(ctx); s != nil {
+		s.add(Op{Name: "rejected", Key: key, Keys: 1, Result: "stale"})
+	}
 }
 
 // ScopeFrom returns the scope that ctx carries, or nil.
