@@ -6,14 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http/httputil"
-	"net/textproto"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -25,8 +22,8 @@ import (
 // Chapters 01 to 03 have no cache to watch: what their READMEs show is two
 // terminals, the one where the app runs (its log, from start to Ctrl-C) and
 // another one where the reader sends requests with curl. Their scenarios
-// start the app, send curl's requests byte for byte as curl would, print
-// what came back as curl prints it, and stop the app with SIGINT, as the
+// start the app, send curl's requests, print what came back as curl -i
+// does (but for the headers' order), and stop the app with SIGINT, as the
 // Ctrl-C does.
 
 // terminals are the scenarios of the chapters without a cache.
@@ -271,103 +268,25 @@ func (t *terminal) refused(command string, env ...string) {
 	t.exitStatus(p)
 }
 
-// request is one of curl's requests, as curl sends it.
+// request is one of curl's requests.
 type request struct {
 	method, path string
 	header       []string // "Name: value", as curl's -H takes them
 	body         []byte   // with curl's -d or --data-binary
 }
 
-// response is what came back: its status line and header lines as they
-// arrived, and its body.
-type response struct {
-	head []string
-	body string
+// client sends curl's requests: like curl, it does not follow redirects.
+var client = &http.Client{
+	Timeout:       10 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
-// curlLines is what curl prints of a response: with -i the status line,
-// the header lines and a blank line before the body. The Date header's
-// value is left out.
-func (r response) curlLines(withHead bool) []string {
-	var lines []string
-	if withHead {
-		for _, line := range r.head {
-			if strings.HasPrefix(line, "Date: ") {
-				line = "Date: …"
-			}
-			lines = append(lines, line)
-		}
-		lines = append(lines, "")
-	}
-	if r.body != "" {
-		lines = append(lines, strings.Split(strings.TrimSuffix(r.body, "\n"), "\n")...)
-	}
-	return lines
-}
-
-// send sends req to the running app the way curl does, on a connection of
-// its own, and reads the response as it arrives.
-func (t *terminal) send(req request) (response, error) {
-	conn, err := net.DialTimeout("tcp", t.running.addr, 5*time.Second)
-	if err != nil {
-		return response{}, err
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: localhost:8080\r\nUser-Agent: curl\r\nAccept: */*\r\n", req.method, req.path)
-	for _, h := range req.header {
-		fmt.Fprintf(&b, "%s\r\n", h)
-	}
-	if req.body != nil {
-		fmt.Fprintf(&b, "Content-Length: %d\r\nContent-Type: application/x-www-form-urlencoded\r\n", len(req.body))
-	}
-	b.WriteString("\r\n")
-	b.Write(req.body)
-	if _, err := conn.Write(b.Bytes()); err != nil {
-		return response{}, err
-	}
-
-	in := textproto.NewReader(bufio.NewReader(conn))
-	var resp response
-	length, chunked := -1, false
-	for {
-		line, err := in.ReadLine()
-		if err != nil {
-			return response{}, err
-		}
-		if line == "" {
-			break
-		}
-		resp.head = append(resp.head, line)
-		name, value, _ := strings.Cut(line, ": ")
-		switch textproto.CanonicalMIMEHeaderKey(name) {
-		case "Content-Length":
-			if length, err = strconv.Atoi(value); err != nil {
-				return response{}, fmt.Errorf("Content-Length %q", value)
-			}
-		case "Transfer-Encoding":
-			chunked = value == "chunked"
-		}
-	}
-	var body []byte
-	switch {
-	case chunked:
-		body, err = io.ReadAll(httputil.NewChunkedReader(in.R))
-	case length >= 0:
-		body = make([]byte, length)
-		_, err = io.ReadFull(in.R, body)
-	default:
-		body, err = io.ReadAll(in.R)
-	}
-	resp.body = string(body)
-	return resp, err
-}
-
-// curl types command in the other terminal, sends req, and writes what
-// curl prints (with -i: withHead), passed through the command's pipe, if
-// any (pipe nil: as it is). It waits for the app's log line of the
-// request, so that the app's terminal shows it before a Ctrl-C.
+// curl types command in the other terminal, sends req, and writes what came
+// back as curl does (withHead: with -i, the status line and the headers,
+// here in name order and with Date's value left out, then a blank line),
+// passed through the command's pipe, if any (nil: as it is). It waits for
+// the app's log line of the request, so that the app's terminal shows it
+// before a Ctrl-C.
 func (t *terminal) curl(command string, req request, withHead bool, pipe func([]string) []string) {
 	if t.err != nil {
 		return
@@ -377,7 +296,7 @@ func (t *terminal) curl(command string, req request, withHead bool, pipe func([]
 		return
 	}
 	from := len(t.running.logged())
-	resp, err := t.send(req)
+	lines, err := send(t.running.addr, req, withHead)
 	if err != nil {
 		t.fail(fmt.Errorf("%s: %w", command, err))
 		return
@@ -386,7 +305,6 @@ func (t *terminal) curl(command string, req request, withHead bool, pipe func([]
 		t.fail(err)
 		return
 	}
-	lines := resp.curlLines(withHead)
 	if pipe != nil {
 		lines = pipe(lines)
 	}
@@ -394,6 +312,45 @@ func (t *terminal) curl(command string, req request, withHead bool, pipe func([]
 	for _, line := range lines {
 		fmt.Fprintln(&t.other, line)
 	}
+}
+
+// send sends req to addr and returns curl's lines of the response.
+func send(addr string, req request, withHead bool) ([]string, error) {
+	r, err := http.NewRequest(req.method, "http://"+addr+req.path, bytes.NewReader(req.body))
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range req.header {
+		name, value, _ := strings.Cut(h, ": ")
+		r.Header.Set(name, value)
+	}
+	if req.body != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	defer client.CloseIdleConnections() // a connection per command, as curl's
+	resp, err := client.Do(r)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	if withHead {
+		if resp.Header.Get("Date") != "" {
+			resp.Header.Set("Date", "…")
+		}
+		var head strings.Builder
+		resp.Header.Write(&head)
+		lines = append(lines, resp.Proto+" "+resp.Status)
+		lines = append(lines, strings.Split(strings.ReplaceAll(head.String(), "\r\n", "\n"), "\n")...) // ends with ""
+	}
+	if len(body) > 0 {
+		lines = append(lines, strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")...)
+	}
+	return lines, nil
 }
 
 // head is `| head -n`.
