@@ -1,8 +1,6 @@
-// Package memcachedtext speaks memcached's text protocol for tools that look
-// into a server, which a client library such as gomemcache does not: its
-// counters (stats), its keys (lru_crawler metadump), a value, a delete, a
-// flush. The mc command, the observe command and the test harness share
-// it, and the cache client takes its login request (Credentials.Login).
+// Package memcachedtext lets tools look into a memcached server (counters,
+// keys, values) over its text protocol, which client libraries do not cover.
+// The mc and observe commands and the test harness use it.
 package memcachedtext
 
 import (

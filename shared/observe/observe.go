@@ -1,14 +1,13 @@
-// Package observe replays the scenario of a chapter's "What you will
-// observe" section against the chapter's real app and a real memcached, and
-// writes the transcript that section shows: for each step, the counters of
-// the page's own cache panel, X-Cache where the chapter has a view cache,
-// memcached's own counters, and key listings. Chapters 01 to 03, which have
-// no cache, show the app's log and curl's output instead (terminal.go).
-// What changes from run to run (log times, durations, times to expiry,
-// session tokens, ETags, ports) is normalised or left out, so that the same
-// chapter always prints the same bytes.
+// Package observe replays a chapter's "What you will observe" scenario
+// against its real app, and writes the transcript that its README shows.
 //
-// The observe command (`make observe STEP=NN`) prints a transcript; the
+// From chapter 04 on, with a real memcached, a transcript shows each step's
+// counters from the page's cache panel, X-Cache where the chapter has a view
+// cache, memcached's own counters, and key listings; chapters 01 to 03, which
+// have no cache, show the app's log and curl's output (terminal.go). What
+// changes from run to run (log times, durations, times to expiry, session
+// tokens, ETags, ports) is normalised or left out, so that the same chapter
+// always prints the same bytes. The observe command prints a transcript; the
 // package's test checks that every chapter's README shows exactly that.
 package observe
 

@@ -1,11 +1,11 @@
-// Package testenv gives tests real servers: a MySQL database of their own and
-// a memcached key prefix of their own. By default it starts one container of
-// each kind per test binary with testcontainers-go; TEST_MYSQL_DSN and
-// TEST_MEMCACHED_SERVERS name running servers to use instead.
+// Package testenv gives the chapters' tests real servers (a MySQL database
+// and a memcached key prefix of their own) and helpers to load and break them.
 //
-// Without Docker and without those variables a test skips with a line that
-// says how to enable it, except under CI=true, where it fails: CI must never
-// pass by skipping.
+// By default it starts one container of each kind per test binary with
+// testcontainers-go; TEST_MYSQL_DSN and TEST_MEMCACHED_SERVERS name running
+// servers to use instead. Without Docker and without those variables a test
+// skips with a line that says how to enable it, except under CI=true, where
+// it fails: CI must never pass by skipping.
 //
 // A package that uses it calls Main from its TestMain, so that the containers
 // are removed when its tests finish:

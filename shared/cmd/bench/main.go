@@ -1,6 +1,5 @@
-// Command bench measures every chapter's task list page side by side, in one
-// run, against real MySQL and memcached servers, and compares each with the
-// limit: a server that answers with one memcached get of the same page.
+// Command bench measures every chapter's task list page, side by side against
+// real MySQL and memcached, as a share of the limit: one memcached get a page.
 //
 //	go run ./shared/cmd/bench            # or: make bench
 //
@@ -41,7 +40,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -568,41 +566,29 @@ func driveGo(target string, l load) sample {
 	transport := &http.Transport{MaxIdleConnsPerHost: l.conns, MaxConnsPerHost: l.conns, DisableCompression: true}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport}
-	deadline := time.Now().Add(l.duration)
-	latencies := make([][]time.Duration, l.conns)
-	errs := make([]int, l.conns)
-	var wg sync.WaitGroup
 	start := time.Now()
-	for w := range l.conns {
-		wg.Go(func() {
-			for time.Now().Before(deadline) {
-				t0 := time.Now()
-				resp, err := client.Get(target)
-				if err == nil {
-					_, err = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusOK {
-						err = errors.New(resp.Status)
-					}
-				}
-				if err != nil {
-					errs[w]++
-					continue
-				}
-				latencies[w] = append(latencies[w], time.Since(t0))
-			}
-		})
-	}
-	wg.Wait()
+	took := testenv.Concurrently(l.conns, l.duration, func(int, int) time.Duration {
+		t0 := time.Now()
+		resp, err := client.Get(target)
+		if err != nil {
+			return -1
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			return -1
+		}
+		return time.Since(t0)
+	})
 	elapsed := time.Since(start)
-	all := slices.Concat(latencies...)
+	all := slices.DeleteFunc(took, func(d time.Duration) bool { return d < 0 })
+	if n := len(took) - len(all); n > 0 {
+		log.Printf("  %d failed requests", n)
+	}
 	slices.Sort(all)
 	got := sample{reqs: len(all), rps: float64(len(all)) / elapsed.Seconds()}
 	if len(all) > 0 {
 		got.p50, got.p99 = all[len(all)/2], all[len(all)*99/100]
-	}
-	if n := sumInts(errs); n > 0 {
-		log.Printf("  %d failed requests", n)
 	}
 	return got
 }
@@ -703,13 +689,6 @@ func fetch(target string) ([]byte, error) {
 		return nil, fmt.Errorf("GET %s: %s", target, resp.Status)
 	}
 	return io.ReadAll(resp.Body)
-}
-
-func sumInts(xs []int) (n int) {
-	for _, x := range xs {
-		n += x
-	}
-	return n
 }
 
 // host says what machine and servers the numbers come from.

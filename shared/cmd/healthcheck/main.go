@@ -1,7 +1,8 @@
-// Command healthcheck asks the app running beside it for /healthz and exits
-// 0 when the answer is 200, 1 otherwise. It is the container image's
-// HEALTHCHECK: a slim image has no curl, and this reads ADDR and PORT
-// exactly as the app does, so the two always agree on the port.
+// Command healthcheck is the container image's HEALTHCHECK: it exits 0 when
+// the app beside it answers /healthz with 200, 1 otherwise.
+//
+// A slim image has no curl, and this reads ADDR and PORT exactly as the app
+// does, so the two always agree on the port.
 package main
 
 import (

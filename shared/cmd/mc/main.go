@@ -1,24 +1,16 @@
-// Command mc shows what is in memcached, speaking its text protocol
-// directly, so that a reader needs neither nc nor telnet:
+// Command mc shows and changes what memcached holds (counters, keys, values),
+// speaking its text protocol so that a reader needs neither nc nor telnet.
 //
-//	go run ./shared/cmd/mc stats [NAME...]   # the server's counters (all, or those named)
-//	go run ./shared/cmd/mc keys [PREFIX]     # every key (lru_crawler metadump hash), decoded, with size and expiry
-//	go run ./shared/cmd/mc get KEY           # the value stored under KEY
-//	go run ./shared/cmd/mc gets KEY          # the value and its CAS token
-//	go run ./shared/cmd/mc set KEY VALUE [TTL]         # store (TTL in seconds; 0: no expiry)
-//	go run ./shared/cmd/mc add KEY VALUE [TTL]         # store only if KEY holds nothing
-//	go run ./shared/cmd/mc cas KEY VALUE TOKEN [TTL]   # store only if KEY is unchanged since gets
-//	go run ./shared/cmd/mc delete KEY        # drop one key
-//	go run ./shared/cmd/mc flush             # drop every key (flush_all)
-//	go run ./shared/cmd/mc reset             # zero the counters (stats reset)
+//	go run ./shared/cmd/mc help        # its commands: stats, keys, get, set, delete, flush...
+//	go run ./shared/cmd/mc keys workshop:
 //
 // It talks to the servers the app would use, and logs in as the app does:
 // MEMCACHED_SERVERS (with MEMCACHED_USERNAME and MEMCACHED_PASSWORD for a
 // memcached started with -Y) or MEMCACHIER_SERVERS (with its username and
-// password), read from the environment and .env as the app reads them; 127.0.0.1:11211 when none is
-// set. Keys are given and shown in full, as memcached stores them, with
-// CACHE_KEY_PREFIX included. With several servers each one's answer is
-// labelled with its address.
+// password), read from the environment and .env as the app reads them;
+// 127.0.0.1:11211 when none is set. Keys are given and shown in full, as
+// memcached stores them, with CACHE_KEY_PREFIX included. With several
+// servers each one's answer is labelled with its address.
 package main
 
 import (

@@ -1,5 +1,5 @@
-// Command observe replays a chapter's "What you will observe" scenario and
-// prints its transcript, exactly the block that the chapter's README shows:
+// Command observe prints what a chapter's README shows under "What you will
+// observe", by replaying that chapter's scenario (package observe):
 //
 //	go run ./shared/cmd/observe 04      # or: make observe STEP=04
 //
