@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"log/slog"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -32,6 +33,9 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	src, err := ParseURL(databaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	for _, note := range src.Notes {
+		slog.Info("DATABASE_URL: " + note)
 	}
 	var db *sql.DB
 	switch src.Dialect {

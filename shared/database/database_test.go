@@ -80,3 +80,30 @@ func TestOpenUnreachableMySQLFailsWithoutPassword(t *testing.T) {
 		t.Errorf("error shows the password: %v", err)
 	}
 }
+
+// TestHostedMySQLURLStarts opens a real MySQL server through a URL as
+// hosted add-ons hand them out. Without the mapping, the driver sends
+// reconnect to the server, which refuses it as an unknown system variable.
+func TestHostedMySQLURLStarts(t *testing.T) {
+	base := testenv.MySQLURL(t)
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	db, err := database.Open(t.Context(), base+sep+"reconnect=true&ssl-mode=disabled")
+	if err != nil {
+		t.Fatalf("a URL with reconnect=true does not start: %v", err)
+	}
+	defer db.Close()
+	if _, err := database.Migrate(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.QueryRow("SELECT COUNT(*) FROM tasks").Scan(&n); err != nil {
+		t.Fatalf("no query after start: %v", err)
+	}
+	_, err = database.Open(t.Context(), base+sep+"pool=5")
+	if err == nil || !strings.Contains(err.Error(), `DATABASE_URL: mysql:// URL parameter "pool"`) || strings.Contains(err.Error(), "\n") {
+		t.Errorf("an unknown parameter gives %v, want one line naming it and the variable", err)
+	}
+}

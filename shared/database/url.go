@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
@@ -23,6 +24,7 @@ type Source struct {
 	Dialect string // MySQL or SQLite
 	DSN     string // for go-sql-driver/mysql, or the SQLite file path
 	Display string // the URL with its password hidden, fit for a log line
+	Notes   []string // parameters that were dropped or mapped, one line each
 }
 
 // ParseURL accepts mysql://user:pass@host:port/db?params,
@@ -71,11 +73,15 @@ func parseMySQLURL(raw string) (Source, error) {
 		return Source{}, fmt.Errorf("mysql:// URL must name one database, as in mysql://user:pass@%s/task_list", u.Host)
 	}
 
-	// Let the driver parse the query parameters (tls, timeout, …) so that an
-	// unknown or malformed one is reported the way the driver sees it.
+	// Let the driver parse the query parameters (tls, timeout, …) so that a
+	// malformed one is reported the way the driver sees it.
 	cfg, err := mysql.ParseDSN("/?" + u.RawQuery)
 	if err != nil {
 		return Source{}, fmt.Errorf("mysql:// URL parameters: %v", err)
+	}
+	notes, err := hostedParams(cfg)
+	if err != nil {
+		return Source{}, err
 	}
 	cfg.User = u.User.Username()
 	cfg.Passwd, _ = u.User.Password()
@@ -87,5 +93,40 @@ func parseMySQLURL(raw string) (Source, error) {
 	cfg.DBName = dbName
 	cfg.ParseTime = true // DATETIME columns scan into time.Time
 
-	return Source{Dialect: MySQL, DSN: cfg.FormatDSN(), Display: u.Redacted()}, nil
+	return Source{Dialect: MySQL, DSN: cfg.FormatDSN(), Display: u.Redacted(), Notes: notes}, nil
+}
+
+// hostedParams handles the parameters the driver does not know. It would
+// send each to the server as a session variable, and the first connection
+// would fail with "Unknown system variable". Hosted MySQL add-ons put a few
+// such parameters in their URLs for other drivers: those are dropped or
+// mapped, with a note each. Any other one is an error, at start-up.
+func hostedParams(cfg *mysql.Config) (notes []string, err error) {
+	for name, value := range cfg.Params {
+		switch strings.ToLower(name) {
+		case "reconnect": // for Ruby's and PHP's drivers; database/sql reconnects anyway
+			notes = append(notes, fmt.Sprintf("parameter %q dropped: database/sql reconnects by itself", name))
+		case "ssl-mode", "sslmode":
+			tls, ok := sslModes[strings.ToLower(value)]
+			if !ok {
+				return nil, fmt.Errorf("mysql:// URL parameter %s=%q: want one of disabled, preferred, required, verify_ca, verify_identity", name, value)
+			}
+			cfg.TLSConfig = tls // the driver's own values: false, preferred, skip-verify, true
+			notes = append(notes, fmt.Sprintf("parameter %s=%s read as tls=%s", name, value, tls))
+		default:
+			return nil, fmt.Errorf("mysql:// URL parameter %q is unknown to go-sql-driver/mysql, which would send it to the server as a session variable; remove it", name)
+		}
+		delete(cfg.Params, name)
+	}
+	sort.Strings(notes)
+	return notes, nil
+}
+
+// sslModes maps MySQL's ssl-mode and PostgreSQL's sslmode values to the
+// driver's tls parameter.
+var sslModes = map[string]string{
+	"disabled": "false", "disable": "false",
+	"preferred": "preferred", "prefer": "preferred", "allow": "preferred",
+	"required": "skip-verify", "require": "skip-verify", // encrypted, certificate not checked
+	"verify_ca": "true", "verify-ca": "true", "verify_identity": "true", "verify-full": "true",
 }

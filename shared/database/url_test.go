@@ -14,6 +14,11 @@ func TestParseURL(t *testing.T) {
 		{"sqlite:///var/lib/tasks.db", SQLite, "/var/lib/tasks.db"},
 		{"mysql://u:p%40ss@db/tasks", MySQL, "u:p@ss@tcp(db:3306)/tasks?parseTime=true"},
 		{"mysql://u@127.0.0.1:3307/tasks?timeout=5s", MySQL, "u@tcp(127.0.0.1:3307)/tasks?parseTime=true&timeout=5s"},
+		// What hosted MySQL add-ons hand out: parameters for other drivers.
+		{"mysql://u:p@host:3306/heroku_abc?reconnect=true", MySQL, "u:p@tcp(host:3306)/heroku_abc?parseTime=true"},
+		{"mysql://u@db/tasks?ssl-mode=REQUIRED", MySQL, "u@tcp(db:3306)/tasks?parseTime=true&tls=skip-verify"},
+		{"mysql://u@db/tasks?sslmode=verify-full&charset=utf8mb4", MySQL, "u@tcp(db:3306)/tasks?charset=utf8mb4&parseTime=true&tls=true"},
+		{"mysql://u@db/tasks?tls=preferred&readTimeout=3s", MySQL, "u@tcp(db:3306)/tasks?allowFallbackToPlaintext=true&parseTime=true&readTimeout=3s&tls=preferred"},
 	} {
 		got, err := ParseURL(tc.url)
 		if err != nil {
@@ -26,8 +31,25 @@ func TestParseURL(t *testing.T) {
 	}
 }
 
+func TestParseURLStopsAtAParameterTheDriverWouldSendToTheServer(t *testing.T) {
+	for raw, name := range map[string]string{
+		"mysql://u@db/tasks?useSSL=false":          `"useSSL"`,
+		"mysql://u@db/tasks?reconnect=true&pool=5": `"pool"`,
+		"mysql://u@db/tasks?ssl-mode=SOMETIMES":    `ssl-mode="SOMETIMES"`,
+	} {
+		_, err := ParseURL(raw)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("ParseURL(%q) = %v, want an error naming %s", raw, err, name)
+		}
+	}
+	src, err := ParseURL("mysql://u@db/tasks?reconnect=true&ssl-mode=required")
+	if err != nil || len(src.Notes) != 2 {
+		t.Fatalf("notes %q, err %v: want one per parameter", src.Notes, err)
+	}
+}
+
 func TestOpenNamesTheVariableOfABadURL(t *testing.T) {
-	for _, raw := range []string{"postgres://x/y", "mysql://u:p@db", "mysql://u:p@db:3306/x?tls=maybe"} {
+	for _, raw := range []string{"postgres://x/y", "mysql://u:p@db", "mysql://u:p@db:3306/x?tls=maybe", "mysql://u:p@db/x?pool=5"} {
 		_, err := Open(t.Context(), raw)
 		if err == nil || !strings.HasPrefix(err.Error(), "DATABASE_URL: ") || strings.Contains(err.Error(), "\n") {
 			t.Errorf("Open(%q) = %v, want one line starting with DATABASE_URL:", raw, err)
