@@ -21,9 +21,9 @@ const (
 // Source is a DATABASE_URL taken apart: which dialect, and the DSN its
 // database/sql driver expects.
 type Source struct {
-	Dialect string // MySQL or SQLite
-	DSN     string // for go-sql-driver/mysql, or the SQLite file path
-	Display string // the URL with its password hidden, fit for a log line
+	Dialect string   // MySQL or SQLite
+	DSN     string   // for go-sql-driver/mysql, or the SQLite file path
+	Display string   // the URL with its password hidden, fit for a log line
 	Notes   []string // parameters that were dropped or mapped, one line each
 }
 
