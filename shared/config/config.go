@@ -40,8 +40,12 @@ const MaxKeyPrefix = 100
 
 // Config holds every setting of the app.
 type Config struct {
-	Addr        string // ADDR, or ":$PORT", or ":8080"
-	DatabaseURL string // DATABASE_URL, or DefaultDatabaseURL
+	Addr string // ADDR, or ":$PORT", or ":8080"
+	// DatabaseURL is the first of DATABASE_URL, JAWSDB_URL and
+	// CLEARDB_DATABASE_URL that is set (hosted MySQL add-ons set one of the
+	// last two), or DefaultDatabaseURL; DatabaseURLVar names its variable.
+	DatabaseURL    string
+	DatabaseURLVar string
 
 	// MemcachedServers lists host:port addresses; empty means an in-process cache.
 	MemcachedServers []string
@@ -89,7 +93,6 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 	}
 	c := Config{
 		Addr:               get("ADDR"),
-		DatabaseURL:        get("DATABASE_URL"),
 		CacheKeyPrefix:     get("CACHE_KEY_PREFIX"),
 		MemcachierUsername: get("MEMCACHIER_USERNAME"),
 		MemcachierPassword: get("MEMCACHIER_PASSWORD"),
@@ -111,8 +114,12 @@ func Parse(lookup func(string) (string, bool)) (Config, error) {
 		return Config{}, fmt.Errorf("ADDR: %q is not host:port (%v)", c.Addr, err)
 	}
 
-	if c.DatabaseURL == "" {
-		c.DatabaseURL = DefaultDatabaseURL // checked when the database is opened
+	c.DatabaseURL, c.DatabaseURLVar = DefaultDatabaseURL, "DATABASE_URL" // checked when the database is opened
+	for _, name := range []string{"DATABASE_URL", "JAWSDB_URL", "CLEARDB_DATABASE_URL"} {
+		if v := get(name); v != "" {
+			c.DatabaseURL, c.DatabaseURLVar = v, name
+			break
+		}
 	}
 
 	// MEMCACHED_SERVERS wins over MEMCACHIER_SERVERS when both are set.

@@ -25,6 +25,24 @@ func TestParseDefaults(t *testing.T) {
 	}
 }
 
+func TestDatabaseURLFallsBackToTheAddOnsVariables(t *testing.T) {
+	jaws, clear := "mysql://u:p@jaws/db", "mysql://u:p@cleardb/heroku_abc?reconnect=true"
+	for _, tc := range []struct {
+		env           map[string]string
+		url, variable string
+	}{
+		{map[string]string{"JAWSDB_URL": jaws, "CLEARDB_DATABASE_URL": clear}, jaws, "JAWSDB_URL"},
+		{map[string]string{"CLEARDB_DATABASE_URL": clear}, clear, "CLEARDB_DATABASE_URL"},
+		{map[string]string{"DATABASE_URL": "sqlite:x.db", "JAWSDB_URL": jaws}, "sqlite:x.db", "DATABASE_URL"},
+		{nil, DefaultDatabaseURL, "DATABASE_URL"},
+	} {
+		c, err := Parse(lookupFrom(tc.env))
+		if err != nil || c.DatabaseURL != tc.url || c.DatabaseURLVar != tc.variable {
+			t.Errorf("%v: got %q from %s (%v), want %q from %s", tc.env, c.DatabaseURL, c.DatabaseURLVar, err, tc.url, tc.variable)
+		}
+	}
+}
+
 func TestParseValues(t *testing.T) {
 	c, err := Parse(lookupFrom(map[string]string{
 		"PORT":                "5000",
