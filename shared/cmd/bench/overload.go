@@ -336,12 +336,6 @@ func (o *overloadServer) mysqlShare(conns int) float64 {
 
 // goals is the chapter's line in the goals section.
 func (o *overloadServer) goals() string {
-	mark := func(met bool) string {
-		if met {
-			return "met"
-		}
-		return "**not met**"
-	}
 	ratio, _ := o.ratio()
 	share := o.mysqlShare(overConns)
 	var most, timeouts float64
