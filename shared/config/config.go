@@ -1,6 +1,6 @@
 // Package config reads the workshop's settings from the environment and an
 // optional .env file. Every chapter uses it unchanged, so it knows all the
-// variables of the README's configuration table, even those an early
+// variables of the table in docs/configuration.md, even those an early
 // chapter ignores. It parses and checks them; what a value means to a
 // driver (a DATABASE_URL's DSN) is left to the package that uses it.
 package config

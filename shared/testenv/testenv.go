@@ -32,7 +32,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 )
 
-// The variables that configure the harness (see the README).
+// The variables that configure the harness (see docs/configuration.md).
 const (
 	EnvMySQLDSN           = "TEST_MYSQL_DSN"
 	EnvMemcachedServers   = "TEST_MEMCACHED_SERVERS"
