@@ -11,8 +11,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -75,8 +75,7 @@ func runTerminal(chapter int, play func(*terminal), cfg Config, out io.Writer) e
 	}
 	play(t)
 	if t.running != nil { // a scenario that failed half-way
-		t.running.cmd.Process.Kill()
-		<-t.running.done
+		t.running.kill()
 	}
 	if t.err != nil {
 		return fmt.Errorf("chapter %02d: %w\ntranscript so far:\n%s", chapter, t.err, t.transcript())
@@ -85,14 +84,15 @@ func runTerminal(chapter int, play func(*terminal), cfg Config, out io.Writer) e
 	return err
 }
 
-// process is the app, started by the terminal, and the lines it logged.
+// process is the app, started by the terminal. Its log lines, normalised,
+// arrive on lines, which is closed once it has ended and err is set.
 type process struct {
 	cmd   *exec.Cmd
 	addr  string // where it listens
-	mu    sync.Mutex
-	lines []string // normalised
-	done  chan struct{}
-	err   error // from Wait, once done is closed
+	lines chan string
+	seen  []string // the lines read so far
+	ended bool     // lines is closed
+	err   error    // from Wait
 }
 
 var (
@@ -119,71 +119,62 @@ func (t *terminal) launch(env []string) *process {
 		t.fail(err)
 		return nil
 	}
-	p := &process{addr: addr, done: make(chan struct{})}
+	p := &process{addr: addr, lines: make(chan string, 1000)}
 	p.cmd = exec.Command(t.binary)
 	p.cmd.Dir = t.dir
 	p.cmd.Env = append(append(t.env[:len(t.env):len(t.env)], env...), "ADDR="+addr)
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.fail(err)
-		return nil
+	out, err := p.cmd.StdoutPipe()
+	if err == nil {
+		p.cmd.Stderr = p.cmd.Stdout
+		err = p.cmd.Start()
 	}
-	p.cmd.Stdout, p.cmd.Stderr = w, w
-	err = p.cmd.Start()
-	w.Close()
 	if err != nil {
-		r.Close()
 		t.fail(err)
 		return nil
 	}
 	go func() {
-		defer close(p.done)
-		defer r.Close()
-		lines := bufio.NewScanner(r)
+		lines := bufio.NewScanner(out)
 		for lines.Scan() {
 			if t.logTo != nil {
 				fmt.Fprintln(t.logTo, lines.Text())
 			}
-			p.mu.Lock()
-			p.lines = append(p.lines, p.normalise(lines.Text()))
-			p.mu.Unlock()
+			p.lines <- p.normalise(lines.Text())
 		}
 		p.err = p.cmd.Wait()
+		close(p.lines)
 	}()
 	return p
 }
 
-// logged returns the lines the app has logged so far.
-func (p *process) logged() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.lines[:len(p.lines):len(p.lines)]
-}
-
-// waitFor waits up to 10 s for a line that starts with prefix, after the
-// first from lines.
-func (p *process) waitFor(from int, prefix string) error {
-	deadline := time.Now().Add(10 * time.Second)
+// read reads the app's lines until one starts with prefix or, with prefix
+// "", until the app has ended; for at most timeout.
+func (p *process) read(prefix string, timeout time.Duration) error {
+	deadline := time.After(timeout)
 	for {
-		ended := false
 		select {
-		case <-p.done: // every line is in
-			ended = true
-		default:
-		}
-		lines := p.logged()
-		for _, line := range lines[min(from, len(lines)):] {
-			if strings.HasPrefix(line, prefix) {
+		case line, ok := <-p.lines:
+			switch {
+			case !ok && prefix == "":
+				p.ended = true
+				return nil
+			case !ok:
+				p.ended = true
+				return fmt.Errorf("the app ended (%v) without logging %q:\n%s", p.err, prefix, strings.Join(p.seen, "\n"))
+			}
+			p.seen = append(p.seen, line)
+			if prefix != "" && strings.HasPrefix(line, prefix) {
 				return nil
 			}
+		case <-deadline:
+			return fmt.Errorf("the app did not log %q within %v:\n%s", prefix, timeout, strings.Join(p.seen, "\n"))
 		}
-		switch {
-		case ended:
-			return fmt.Errorf("the app ended (%v) without logging %q:\n%s", p.err, prefix, strings.Join(lines, "\n"))
-		case time.Now().After(deadline):
-			return fmt.Errorf("the app did not log %q within 10 s:\n%s", prefix, strings.Join(lines, "\n"))
-		}
-		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// kill ends the app now.
+func (p *process) kill() {
+	p.cmd.Process.Kill()
+	for range p.lines {
 	}
 }
 
@@ -197,22 +188,21 @@ func (t *terminal) start(command string, env ...string) {
 		return
 	}
 	fmt.Fprintf(&t.app, "$ %s\n", command)
-	err := p.waitFor(0, "INFO listening addr=")
-	select {
-	case <-p.done:
-		for _, line := range p.logged() {
-			fmt.Fprintln(&t.app, line)
-		}
-		if p.err == nil {
-			t.fail(fmt.Errorf("%s: the app stopped without an error", command))
-		}
-		t.exitStatus(p)
-	default:
+	err := p.read("INFO listening addr=", 10*time.Second)
+	if !p.ended {
 		t.running = p
 		if err != nil {
 			t.fail(err)
 		}
+		return
 	}
+	for _, line := range p.seen {
+		fmt.Fprintln(&t.app, line)
+	}
+	if p.err == nil {
+		t.fail(fmt.Errorf("%s: the app stopped without an error", command))
+	}
+	t.exitStatus(p)
 }
 
 // interrupt presses Ctrl-C in the app's terminal: SIGINT, then the app's
@@ -223,24 +213,17 @@ func (t *terminal) interrupt() {
 		return
 	}
 	t.running = nil
-	before := len(p.logged()) // every request's line is in: curl waited for it
+	for len(p.lines) > 0 { // every request's line is in: curl waited for it
+		p.seen = append(p.seen, <-p.lines)
+	}
+	before := len(p.seen)
 	p.cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-p.done:
-	case <-time.After(15 * time.Second):
-		p.cmd.Process.Kill()
-		<-p.done
+	if err := p.read("", 15*time.Second); err != nil {
+		p.kill()
 		t.fail(errors.New("the app did not stop within 15 s of SIGINT"))
 		return
 	}
-	lines := p.logged()
-	for _, line := range lines[:before] {
-		fmt.Fprintln(&t.app, line)
-	}
-	fmt.Fprintln(&t.app, "^C")
-	for _, line := range lines[before:] {
-		fmt.Fprintln(&t.app, line)
-	}
+	fmt.Fprintln(&t.app, strings.Join(slices.Insert(p.seen, before, "^C"), "\n"))
 	t.exitStatus(p)
 }
 
@@ -283,13 +266,12 @@ func (t *terminal) curl(command string, req request, withHead bool, pipe func([]
 		t.fail(fmt.Errorf("%s: no app is running", command))
 		return
 	}
-	from := len(t.running.logged())
 	lines, err := send(t.running.addr, req, withHead)
 	if err != nil {
 		t.fail(fmt.Errorf("%s: %w", command, err))
 		return
 	}
-	if err := t.running.waitFor(from, "INFO request method="+req.method+" path="+req.path+" "); err != nil {
+	if err := t.running.read("INFO request method="+req.method+" path="+req.path+" ", 10*time.Second); err != nil {
 		t.fail(err)
 		return
 	}
