@@ -294,60 +294,54 @@ func (p page) xCache() string {
 	return fmt.Sprintf("X-Cache: %-4s", p.header.Get("X-Cache"))
 }
 
-// conn opens a connection to the memcached under observation.
-func (r *run) conn() *memcachedtext.Conn {
+// withMemcached runs f on a connection to the memcached under observation.
+func (r *run) withMemcached(f func(c *memcachedtext.Conn) error) {
 	if r.err != nil {
-		return nil
+		return
 	}
 	c, err := memcachedtext.Dial(r.memcached, "", 10*time.Second)
 	if err != nil {
 		r.fail(fmt.Errorf("memcached %s: %w", r.memcached, err))
+		return
 	}
-	return c
+	defer c.Close()
+	r.fail(f(c))
 }
 
 // stats writes memcached's counters, named, on a line of their own.
 func (r *run) stats(names ...string) {
-	c := r.conn()
-	if c == nil {
-		return
-	}
-	defer c.Close()
-	var b strings.Builder
-	if err := memcachedtext.PrintStats(c, names, &b); err != nil {
-		r.fail(err)
-	}
-	r.line("", "memcached: "+strings.TrimSpace(b.String()))
+	r.withMemcached(func(c *memcachedtext.Conn) error {
+		var b strings.Builder
+		if err := memcachedtext.PrintStats(c, names, &b); err != nil {
+			return err
+		}
+		r.line("", "memcached: "+strings.TrimSpace(b.String()))
+		return nil
+	})
 }
 
 // mc runs one of mc's commands without arguments (flush, reset) and writes
 // it as the reader would type it, with its answer.
 func (r *run) mc(command string) {
-	c := r.conn()
-	if c == nil {
-		return
-	}
-	defer c.Close()
-	request := map[string]string{"flush": "flush_all", "reset": "stats reset"}[command]
-	reply, err := c.Simple(request)
-	if err != nil {
-		r.fail(err)
-	}
-	r.note("$ go run ./shared/cmd/mc " + command + "\n" + reply)
+	r.withMemcached(func(c *memcachedtext.Conn) error {
+		reply, err := c.Simple(map[string]string{"flush": "flush_all", "reset": "stats reset"}[command])
+		if err == nil {
+			r.note("$ go run ./shared/cmd/mc " + command + "\n" + reply)
+		}
+		return err
+	})
 }
 
 // delete drops one key, as `mc delete KEY` does.
 func (r *run) delete(key string) {
-	c := r.conn()
-	if c == nil {
-		return
-	}
-	defer c.Close()
-	var b strings.Builder
-	if err := memcachedtext.DeleteKey(c, key, &b); err != nil {
-		r.fail(fmt.Errorf("delete %s: %w", key, err))
-	}
-	r.note("$ go run ./shared/cmd/mc delete " + key + "\n" + strings.TrimSpace(b.String()))
+	r.withMemcached(func(c *memcachedtext.Conn) error {
+		var b strings.Builder
+		if err := memcachedtext.DeleteKey(c, key, &b); err != nil {
+			return fmt.Errorf("delete %s: %w", key, err)
+		}
+		r.note("$ go run ./shared/cmd/mc delete " + key + "\n" + strings.TrimSpace(b.String()))
+		return nil
+	})
 }
 
 // settledItems lists the server's items until two listings in a row agree
@@ -372,31 +366,26 @@ func settledItems(c *memcachedtext.Conn) ([]memcachedtext.Item, error) {
 // time to expiry rounded to the minute (a listing a second after a set
 // would say 4m59s), and every key passed through normalise.
 func (r *run) keys(prefix string, normalise func(string) string) {
-	c := r.conn()
-	if c == nil {
-		return
-	}
-	defer c.Close()
-	items, err := settledItems(c)
-	if err != nil {
-		r.fail(err)
-		return
-	}
-	now, err := c.Time()
-	if err != nil {
-		r.fail(err)
-		return
-	}
-	for i, it := range items {
-		if it.Exp > now {
-			items[i].Exp = now + (it.Exp-now+30)/60*60
+	r.withMemcached(func(c *memcachedtext.Conn) error {
+		items, err := settledItems(c)
+		if err != nil {
+			return err
 		}
-		if normalise != nil {
-			items[i].Key = normalise(it.Key)
+		now, err := c.Time()
+		if err != nil {
+			return err
 		}
-	}
-	command := "$ go run ./shared/cmd/mc keys " + prefix
-	var b strings.Builder
-	memcachedtext.WriteKeys(&b, items, prefix, now)
-	r.note(command + "\n" + strings.TrimSuffix(b.String(), "\n"))
+		for i, it := range items {
+			if it.Exp > now {
+				items[i].Exp = now + (it.Exp-now+30)/60*60
+			}
+			if normalise != nil {
+				items[i].Key = normalise(it.Key)
+			}
+		}
+		var b strings.Builder
+		memcachedtext.WriteKeys(&b, items, prefix, now)
+		r.note("$ go run ./shared/cmd/mc keys " + prefix + "\n" + strings.TrimSuffix(b.String(), "\n"))
+		return nil
+	})
 }
