@@ -14,11 +14,6 @@ func newApp(ctx context.Context, cfg config.Config) (*app, error) {
 	return &app{}, nil
 }
 
-// Close releases what newApp acquired.
-func (a *app) Close() error {
-	return nil
-}
-
 // routes maps requests to handlers. Paths without a route get the mux's 404.
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()

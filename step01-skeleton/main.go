@@ -37,7 +37,6 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer app.Close()
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -26,7 +26,6 @@ func newTestServer(t testing.TB) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { app.Close() })
 	srv := httptest.NewServer(app.routes())
 	t.Cleanup(srv.Close)
 	return srv

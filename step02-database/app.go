@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/database"
 )
 
@@ -14,33 +13,17 @@ type app struct {
 	db *database.DB
 }
 
-// newApp connects to the database and brings its schema up to date, so that
-// a fresh checkout runs without a separate migration step.
-func newApp(ctx context.Context, cfg config.Config) (_ *app, err error) {
-	a := &app{}
-	defer func() { // on failure, close whatever was opened
-		if err != nil {
-			a.Close()
-		}
-	}()
-	if a.db, err = database.Open(ctx, cfg.DatabaseURL); err != nil {
-		return nil, err
-	}
+// newApp brings the database's schema up to date, so that a fresh checkout
+// runs without a separate migration step. It closes nothing: the caller
+// opened the stores it passes, and closes them.
+func newApp(ctx context.Context, db *database.DB) (*app, error) {
+	a := &app{db: db}
 	applied, err := database.Migrate(ctx, a.db)
 	if err != nil {
 		return nil, err
 	}
 	slog.Info("database ready", "dialect", a.db.Dialect, "migrations_applied", applied)
 	return a, nil
-}
-
-// Close releases what newApp acquired; newApp also calls it, on failure,
-// with only part of the app built.
-func (a *app) Close() error {
-	if a.db == nil {
-		return nil
-	}
-	return a.db.Close()
 }
 
 // routes maps requests to handlers. Paths without a route get the mux's 404.

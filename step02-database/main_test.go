@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/go-memcache-workshop/tasklist/shared/config"
+	"github.com/go-memcache-workshop/tasklist/shared/database"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
@@ -41,11 +40,15 @@ func newTestServerEnv(t testing.TB, env map[string]string) (*httptest.Server, *a
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := newApp(t.Context(), cfg)
+	db, err := database.Open(t.Context(), cfg.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { app.Close() })
+	t.Cleanup(func() { db.Close() })
+	app, err := newApp(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(app.routes())
 	t.Cleanup(srv.Close)
 	return srv, app
@@ -88,10 +91,7 @@ func TestEverythingElseIsNotFound(t *testing.T) {
 }
 
 func TestRequestsAreLogged(t *testing.T) {
-	var logs bytes.Buffer
-	defer slog.SetDefault(slog.Default())
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
-
+	logs := testenv.CaptureLogs(t)
 	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
 	request(t, "GET", srv.URL+"/nowhere", nil, nil)
 	line := logs.String()

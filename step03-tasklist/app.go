@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/database"
 	"github.com/go-memcache-workshop/tasklist/shared/web"
 )
@@ -17,23 +16,17 @@ var templates embed.FS
 
 // app holds what the handlers need.
 type app struct {
-	db            *database.DB
+	db *database.DB
+
 	tasks         taskStore
 	indexTemplate *template.Template
 }
 
-// newApp connects to the database and brings its schema up to date, so that
-// a fresh checkout runs without a separate migration step.
-func newApp(ctx context.Context, cfg config.Config) (_ *app, err error) {
-	a := &app{}
-	defer func() { // on failure, close whatever was opened
-		if err != nil {
-			a.Close()
-		}
-	}()
-	if a.db, err = database.Open(ctx, cfg.DatabaseURL); err != nil {
-		return nil, err
-	}
+// newApp brings the database's schema up to date, so that a fresh checkout
+// runs without a separate migration step. It closes nothing: the caller
+// opened the stores it passes, and closes them.
+func newApp(ctx context.Context, db *database.DB, tasks taskStore) (*app, error) {
+	a := &app{db: db}
 	applied, err := database.Migrate(ctx, a.db)
 	if err != nil {
 		return nil, err
@@ -42,17 +35,8 @@ func newApp(ctx context.Context, cfg config.Config) (_ *app, err error) {
 	if a.indexTemplate, err = web.Templates(templates, "templates/index.html"); err != nil {
 		return nil, err
 	}
-	a.tasks = &sqlTasks{db: a.db, queryDelay: cfg.TasksQueryDelay}
+	a.tasks = tasks
 	return a, nil
-}
-
-// Close releases what newApp acquired; newApp also calls it, on failure,
-// with only part of the app built.
-func (a *app) Close() error {
-	if a.db == nil {
-		return nil
-	}
-	return a.db.Close()
 }
 
 // routes maps requests to handlers. Paths without a route get the mux's 404.
@@ -66,9 +50,7 @@ func (a *app) routes() http.Handler {
 
 	// Middleware, innermost first: each line wraps the handler built so far.
 	var handler http.Handler = mux
-	// Refuse state-changing requests sent by other sites' pages (403): the
-	// browser's Sec-Fetch-Site and Origin headers say where a form came from.
-	handler = http.NewCrossOriginProtection().Handler(handler)
+	handler = http.NewCrossOriginProtection().Handler(handler) // 403 for other sites' POSTs
 	handler = secureHeaders(handler)
 	return logRequests(handler)
 }

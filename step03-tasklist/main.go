@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/go-memcache-workshop/tasklist/shared/config"
+	"github.com/go-memcache-workshop/tasklist/shared/database"
 )
 
 func main() {
@@ -32,11 +33,15 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	app, err := newApp(ctx, cfg)
+	db, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	defer db.Close()
+	app, err := newApp(ctx, db, &sqlTasks{db: db, queryDelay: cfg.TasksQueryDelay})
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"maps"
 	"net/http"
@@ -47,4 +48,27 @@ func postForm(t testing.TB, target string, form url.Values, header http.Header) 
 	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	maps.Copy(h, header)
 	return request(t, "POST", target, h, strings.NewReader(form.Encode()))
+}
+
+// spyTasks is the tests' one task store double: the real store beneath, and
+// for each method a test sets (add, delete) the test's own code in its
+// place, which gets the real method as its last argument.
+type spyTasks struct {
+	taskStore
+	add    func(ctx context.Context, name string, add func(context.Context, string) error) error
+	delete func(ctx context.Context, id int64, del func(context.Context, int64) error) error
+}
+
+func (s *spyTasks) Add(ctx context.Context, name string) error {
+	if s.add == nil {
+		return s.taskStore.Add(ctx, name)
+	}
+	return s.add(ctx, name, s.taskStore.Add)
+}
+
+func (s *spyTasks) Delete(ctx context.Context, id int64) error {
+	if s.delete == nil {
+		return s.taskStore.Delete(ctx, id)
+	}
+	return s.delete(ctx, id, s.taskStore.Delete)
 }
