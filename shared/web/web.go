@@ -81,9 +81,9 @@ func appendPanel(b []byte, s *cache.Scope) []byte {
 	b = append(b, "\n  <div>cache ("...)
 	b = append(b, s.Client.Kind...) // one of the package's constants
 	b = append(b, "), this request: "...)
-	b = appendCounts(b, &s.Stats)
+	b = appendCounts(b, &s.Stats, s.Client.Kind)
 	b = append(b, "</div>\n  <div>since start: "...)
-	b = appendCounts(b, s.Client.Totals())
+	b = appendCounts(b, s.Client.Totals(), s.Client.Kind)
 	b = append(b, "</div>\n"...)
 	return append(appendTrace(b, s), PanelClose...)
 }
@@ -131,7 +131,13 @@ func appendTrace(b []byte, s *cache.Scope) []byte {
 	return append(b, "  </ol></details>\n"...)
 }
 
-func appendCounts(b []byte, s *cache.Stats) []byte {
+func appendCounts(b []byte, s *cache.Stats, kind string) []byte {
+	// A round trip crosses the network to memcached; the in-process cache
+	// has none, only operations.
+	trips := "round trips"
+	if kind == cache.KindInProcess {
+		trips = "operations"
+	}
 	for i, c := range []struct {
 		name, label string
 		n           int64
@@ -141,7 +147,7 @@ func appendCounts(b []byte, s *cache.Stats) []byte {
 		{"misses", "misses", s.Misses.Load()},
 		{"sets", "sets", s.Sets.Load()},
 		{"deletes", "deletes", s.Deletes.Load()},
-		{"round_trips", "round trips", s.RoundTrips.Load()},
+		{"round_trips", trips, s.RoundTrips.Load()},
 		{"errors", "errors", s.Errors.Load()},
 	} {
 		if i > 0 {

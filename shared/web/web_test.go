@@ -111,4 +111,8 @@ func TestPanelTracesTheRequestsOperations(t *testing.T) {
 	if strings.Contains(panel, "<x>") {
 		t.Error("a key is not escaped")
 	}
+	// Nothing crosses a network to an in-process cache.
+	if !strings.Contains(panel, `operations <b data-stat="round_trips">`) || strings.Contains(panel, "round trips") {
+		t.Errorf("the in-process panel counts round trips:\n%s", panel)
+	}
 }
