@@ -2,11 +2,14 @@
 # Builds the app's container image from locally built bases (no registry here) and runs it as a
 # platform would, beside MySQL and memcached on a network of their own: /healthz answers 200,
 # Docker's health check turns healthy, a task added with a form POST is listed, and a reload
-# is a view-cache hit. Usage: bash .ci/image.sh [STEP] (default 09; X-Cache exists from 08 on).
+# is a view-cache hit. It is run as Heroku runs heroku.yml's image: on the $PORT Heroku picks, with
+# the variables its add-ons set (a JawsDB URL with a parameter for other drivers, MemCachier's
+# servers). Usage: bash .ci/image.sh [STEP] (default: heroku.yml's STEP; X-Cache from 08 on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step=${1:-09}
+step=${1:-$(awk -F'"' '$1 ~ /^ *STEP: *$/ { print $2 }' heroku.yml)}
+[ -n "$step" ] || { echo "image.sh: no STEP given and none found in heroku.yml" >&2; exit 1; }
 image=taskcache/tasklist:ci-$step
 mysql_image=${TEST_MYSQL_IMAGE:-taskcache/mariadb:bookworm}
 memcached_image=${TEST_MEMCACHED_IMAGE:-taskcache/memcached:bookworm}
@@ -43,10 +46,12 @@ for _ in $(seq 120); do
   docker exec "${containers[0]}" mysqladmin ping -h 127.0.0.1 -utasks -ptasks --silent >/dev/null 2>&1 && break
   sleep 0.5
 done
-app=$(docker run -d --network "$net" -p 127.0.0.1::8080 \
-  -e DATABASE_URL=mysql://tasks:tasks@mysql:3306/task_list -e MEMCACHED_SERVERS=memcached:11211 "$image")
+port=5123 # not the image's default 8080: the app must listen on $PORT
+app=$(docker run -d --network "$net" -p 127.0.0.1::$port -e PORT=$port \
+  -e JAWSDB_URL='mysql://tasks:tasks@mysql:3306/task_list?reconnect=true' \
+  -e MEMCACHIER_SERVERS=memcached:11211 "$image")
 containers+=("$app")
-base=http://127.0.0.1:$(docker port "$app" 8080/tcp | head -n1 | sed 's/.*://')
+base=http://127.0.0.1:$(docker port "$app" $port/tcp | head -n1 | sed 's/.*://')
 
 fail() { echo "image.sh: $*" >&2; exit 1; }
 for _ in $(seq 60); do curl -fsS -o /dev/null "$base/healthz" 2>/dev/null && break; sleep 0.5; done
@@ -70,5 +75,8 @@ for _ in $(seq 40); do
   sleep 0.5
 done
 [ "$(docker inspect -f '{{.State.Health.Status}}' "$app")" = healthy ] || fail "Docker's health check did not report healthy"
+app_log=$(docker logs "$app" 2>&1)
+grep -q 'parameter \\\?"reconnect\\\?" dropped' <<<"$app_log" ||
+  fail "the log does not say that JAWSDB_URL's reconnect parameter was dropped"
 failed=0
 echo "image.sh: chapter $step in a container: /healthz 200, healthy, add 303, listed, reload X-Cache: ${x_cache:-none}" >&2
