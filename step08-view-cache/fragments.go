@@ -40,56 +40,58 @@ func (r *taskRows) key(t Task) string {
 	return fmt.Sprintf("row:%s:%d:%s", r.version, t.ID, hex.EncodeToString(sum[:8]))
 }
 
-// load fetches the cached rows of all tasks with one GetMulti (a request to
-// each server that holds some of them, all sent at once), as Rails'
-// collection caching does, instead of one get per row.
+// load makes the rows of all tasks before the page template runs. It
+// fetches the cached ones with one GetMulti (a request to each server that
+// holds some of them, all sent at once), as Rails' collection caching does,
+// instead of one get per row; it renders and stores the others.
 func (r *taskRows) load(ctx context.Context, tasks []Task) *cachedRows {
-	rows := &cachedRows{ctx: ctx, rows: r, keys: make(map[int64]string, len(tasks))}
+	rows := &cachedRows{html: make(map[int64]template.HTML, len(tasks))}
 	if len(tasks) == 0 {
 		return rows
 	}
 	keys := make([]string, len(tasks))
 	for i, t := range tasks {
 		keys[i] = r.key(t)
-		rows.keys[t.ID] = keys[i]
 	}
 	// If the cache fails, whatever was found is still good; the rest is
 	// rendered.
-	rows.found, _ = r.cache.GetMulti(ctx, keys)
+	found, _ := r.cache.GetMulti(ctx, keys)
+	for i, t := range tasks {
+		if html, ok := found[keys[i]]; ok {
+			rows.html[t.ID] = template.HTML(html)
+			continue
+		}
+		// The HTML is escaped before it is stored, so a cached row is
+		// exactly as safe as a fresh one.
+		var buf bytes.Buffer
+		if err := r.template.Execute(&buf, t); err != nil {
+			rows.err = fmt.Errorf("render row of task %d: %w", t.ID, err)
+			return rows
+		}
+		// Rows never expire: their key changes whenever their content would.
+		// If the set fails, the row is rendered again next time.
+		r.cache.Set(ctx, keys[i], buf.Bytes(), 0)
+		rows.html[t.ID] = template.HTML(buf.String())
+	}
 	return rows
 }
 
 // cachedRows is what the page template calls, {{$.Rows.Row .}}, for each
 // task. Go's templates cannot capture a block the way Jinja's {% cache %}
-// does, so the cached part is a template of its own, rendered to a buffer
-// on a miss.
+// does, so the cached part is a template of its own, and the rows are
+// ready before the page is rendered.
 type cachedRows struct {
-	// ctx is the request's, for the sets of rows rendered on a miss: a
-	// method called from a template cannot take one. A cachedRows lives
-	// for one page only.
-	ctx   context.Context
-	rows  *taskRows
-	keys  map[int64]string // each task's key, hashed once per page
-	found map[string][]byte
+	html map[int64]template.HTML // each task's row, by id
+	err  error                   // why a row could not be rendered
 }
 
-// Row returns a task's row: from the cache if it was there, otherwise
-// rendered now and stored. The HTML is escaped before it is stored, so a
-// cached row is exactly as safe as a fresh one.
+// Row returns a task's row, or why it could not be rendered.
 func (c *cachedRows) Row(t Task) (template.HTML, error) {
-	key, ok := c.keys[t.ID]
-	if !ok {
-		key = c.rows.key(t)
+	if html, ok := c.html[t.ID]; ok {
+		return html, nil
 	}
-	if html, ok := c.found[key]; ok {
-		return template.HTML(html), nil
+	if c.err != nil {
+		return "", c.err
 	}
-	var buf bytes.Buffer
-	if err := c.rows.template.Execute(&buf, t); err != nil {
-		return "", fmt.Errorf("render row of task %d: %w", t.ID, err)
-	}
-	// Rows never expire: their key changes whenever their content would.
-	// If the set fails, the row is rendered again next time.
-	c.rows.cache.Set(c.ctx, key, buf.Bytes(), 0)
-	return template.HTML(buf.String()), nil
+	return "", fmt.Errorf("no row loaded for task %d", t.ID)
 }
