@@ -20,8 +20,9 @@ var templates embed.FS
 
 // app holds what the handlers need.
 type app struct {
-	db            *database.DB
-	cache         *cache.Client
+	db    *database.DB
+	cache *cache.Client
+
 	tasks         taskStore
 	rows          *taskRows
 	views         *viewCache
@@ -29,20 +30,11 @@ type app struct {
 	indexTemplate *template.Template
 }
 
-// newApp connects to the database and brings its schema up to date, so that
-// a fresh checkout runs without a separate migration step.
-// wrapStore, if given, wraps the SQL task store beneath the cache: tests
-// use it to count or hold the queries that reach the database.
-func newApp(ctx context.Context, cfg config.Config, wrapStore ...func(taskStore) taskStore) (_ *app, err error) {
-	a := &app{}
-	defer func() { // on failure, close whatever was opened
-		if err != nil {
-			a.Close()
-		}
-	}()
-	if a.db, err = database.Open(ctx, cfg.DatabaseURL); err != nil {
-		return nil, err
-	}
+// newApp brings the database's schema up to date, so that a fresh checkout
+// runs without a separate migration step. It closes nothing: the caller
+// opened the stores it passes, and closes them.
+func newApp(ctx context.Context, cfg config.Config, db *database.DB, c *cache.Client, tasks taskStore) (*app, error) {
+	a := &app{db: db, cache: c}
 	applied, err := database.Migrate(ctx, a.db)
 	if err != nil {
 		return nil, err
@@ -51,14 +43,7 @@ func newApp(ctx context.Context, cfg config.Config, wrapStore ...func(taskStore)
 	if a.indexTemplate, err = web.Templates(templates, "templates/index.html"); err != nil {
 		return nil, err
 	}
-	if a.cache, err = cache.New(cfg.CacheOptions()); err != nil {
-		return nil, err
-	}
-	var store taskStore = &sqlTasks{db: a.db, queryDelay: cfg.TasksQueryDelay}
-	for _, wrap := range wrapStore {
-		store = wrap(store)
-	}
-	a.tasks = newCachedTasks(store, a.cache)
+	a.tasks = newCachedTasks(tasks, a.cache)
 	if a.rows, err = newTaskRows(a.cache); err != nil {
 		return nil, err
 	}
@@ -66,18 +51,6 @@ func newApp(ctx context.Context, cfg config.Config, wrapStore ...func(taskStore)
 	// A page with a flash message belongs to one browser: never cached.
 	a.views = &viewCache{cache: a.cache, skip: a.hasFlash}
 	return a, nil
-}
-
-// Close releases what newApp acquired; newApp also calls it, on failure,
-// with only part of the app built.
-func (a *app) Close() error {
-	if a.cache != nil {
-		a.cache.Close()
-	}
-	if a.db == nil {
-		return nil
-	}
-	return a.db.Close()
 }
 
 // routes maps requests to handlers. Paths without a route get the mux's 404.
@@ -91,9 +64,7 @@ func (a *app) routes() http.Handler {
 
 	// Middleware, innermost first: each line wraps the handler built so far.
 	var handler http.Handler = mux
-	// Refuse state-changing requests sent by other sites' pages (403): the
-	// browser's Sec-Fetch-Site and Origin headers say where a form came from.
-	handler = http.NewCrossOriginProtection().Handler(handler)
+	handler = http.NewCrossOriginProtection().Handler(handler) // 403 for other sites' POSTs
 	handler = a.sessions.LoadAndSave(handler)
 	// Count each request's cache operations for the page's footer, the
 	// session store's included.

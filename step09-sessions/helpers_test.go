@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"io"
 	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -65,4 +67,38 @@ func browser(t testing.TB) *http.Client {
 		t.Fatal(err)
 	}
 	return &http.Client{Jar: jar, CheckRedirect: client.CheckRedirect}
+}
+
+// spyTasks is the tests' one task store double: the real store beneath, the
+// queries that reach it counted, and for each method a test sets (all, add,
+// delete) the test's own code in its place, which gets the real method as
+// its last argument.
+type spyTasks struct {
+	taskStore
+	queries atomic.Int64 // calls of All
+	all     func(ctx context.Context, all func(context.Context) ([]Task, error)) ([]Task, error)
+	add     func(ctx context.Context, name string, add func(context.Context, string) error) error
+	delete  func(ctx context.Context, id int64, del func(context.Context, int64) error) error
+}
+
+func (s *spyTasks) All(ctx context.Context) ([]Task, error) {
+	s.queries.Add(1)
+	if s.all == nil {
+		return s.taskStore.All(ctx)
+	}
+	return s.all(ctx, s.taskStore.All)
+}
+
+func (s *spyTasks) Add(ctx context.Context, name string) error {
+	if s.add == nil {
+		return s.taskStore.Add(ctx, name)
+	}
+	return s.add(ctx, name, s.taskStore.Add)
+}
+
+func (s *spyTasks) Delete(ctx context.Context, id int64) error {
+	if s.delete == nil {
+		return s.taskStore.Delete(ctx, id)
+	}
+	return s.delete(ctx, id, s.taskStore.Delete)
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,15 +11,15 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
 // TestAPanickingHandlerIsAnsweredAndLogged checks that a handler that panics
 // still gets its request line, and its client an answer it cannot mistake
 // for a success.
 func TestAPanickingHandlerIsAnsweredAndLogged(t *testing.T) {
-	var logs bytes.Buffer
-	defer slog.SetDefault(slog.Default())
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	logs := testenv.CaptureLogs(t)
 
 	srv := httptest.NewServer(logRequests(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {

@@ -12,7 +12,9 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/go-memcache-workshop/tasklist/shared/cache"
 	"github.com/go-memcache-workshop/tasklist/shared/config"
+	"github.com/go-memcache-workshop/tasklist/shared/database"
 )
 
 func main() {
@@ -33,11 +35,20 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	app, err := newApp(ctx, cfg)
+	db, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	defer db.Close()
+	c, err := cache.New(cfg.CacheOptions())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	app, err := newApp(ctx, cfg, db, c, &sqlTasks{db: db, queryDelay: cfg.TasksQueryDelay})
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -1,18 +1,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/go-memcache-workshop/tasklist/shared/cache"
 	"github.com/go-memcache-workshop/tasklist/shared/config"
+	"github.com/go-memcache-workshop/tasklist/shared/database"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
@@ -26,20 +26,21 @@ var databases = map[string]func(testing.TB) string{
 }
 
 // newTestServer serves the chapter's routes on a loopback port for the test,
-// with a real memcached under a key prefix of the test's own. wrapStore
-// goes to newApp: it wraps the SQL task store, beneath the cache.
-func newTestServer(t testing.TB, databaseURL string, wrapStore ...func(taskStore) taskStore) (*httptest.Server, *app) {
+// with a real memcached under a key prefix of the test's own. The app's
+// task store is the SQL one, seen through spy if given.
+func newTestServer(t testing.TB, databaseURL string, spy ...*spyTasks) (*httptest.Server, *app) {
 	t.Helper()
 	servers, prefix := testenv.Memcached(t)
 	return newTestServerEnv(t, map[string]string{
 		"DATABASE_URL":      databaseURL,
 		"MEMCACHED_SERVERS": strings.Join(servers, ","),
 		"CACHE_KEY_PREFIX":  prefix,
-	}, wrapStore...)
+	}, spy...)
 }
 
-// newTestServerEnv starts the app with exactly the given settings.
-func newTestServerEnv(t testing.TB, env map[string]string, wrapStore ...func(taskStore) taskStore) (*httptest.Server, *app) {
+// newTestServerEnv starts the app with exactly the given settings. Its task
+// store is the SQL one, seen through spy if given.
+func newTestServerEnv(t testing.TB, env map[string]string, spy ...*spyTasks) (*httptest.Server, *app) {
 	t.Helper()
 	cfg, err := config.Parse(func(name string) (string, bool) {
 		v, ok := env[name]
@@ -48,11 +49,25 @@ func newTestServerEnv(t testing.TB, env map[string]string, wrapStore ...func(tas
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := newApp(t.Context(), cfg, wrapStore...)
+	db, err := database.Open(t.Context(), cfg.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { app.Close() })
+	t.Cleanup(func() { db.Close() })
+	c, err := cache.New(cfg.CacheOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	var tasks taskStore = &sqlTasks{db: db, queryDelay: cfg.TasksQueryDelay}
+	for _, s := range spy {
+		s.taskStore = tasks
+		tasks = s
+	}
+	app, err := newApp(t.Context(), cfg, db, c, tasks)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(app.routes())
 	t.Cleanup(srv.Close)
 	return srv, app
@@ -95,10 +110,7 @@ func TestEverythingElseIsNotFound(t *testing.T) {
 }
 
 func TestRequestsAreLogged(t *testing.T) {
-	var logs bytes.Buffer
-	defer slog.SetDefault(slog.Default())
-	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
-
+	logs := testenv.CaptureLogs(t)
 	srv, _ := newTestServer(t, testenv.SQLiteURL(t))
 	request(t, "GET", srv.URL+"/nowhere", nil, nil)
 	line := logs.String()

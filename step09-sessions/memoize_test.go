@@ -15,31 +15,6 @@ import (
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
 )
 
-// countingTasks counts the queries that reach the database. With hold set,
-// each query waits for it to close first. Its wrap goes to newApp.
-type countingTasks struct {
-	taskStore
-	hold    <-chan struct{}
-	queries atomic.Int64
-}
-
-func (c *countingTasks) wrap(next taskStore) taskStore {
-	c.taskStore = next
-	return c
-}
-
-func (c *countingTasks) All(ctx context.Context) ([]Task, error) {
-	c.queries.Add(1)
-	if c.hold != nil {
-		select {
-		case <-c.hold:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	return c.taskStore.All(ctx)
-}
-
 func memcachedClient(t testing.TB) *cache.Client {
 	t.Helper()
 	servers, prefix := testenv.Memcached(t)
@@ -60,11 +35,18 @@ func memcachedClientFor(t testing.TB, servers []string, prefix string) *cache.Cl
 // server that holds every query until n GET requests have reached the app:
 // then all n are in flight at once, however long they take to arrive.
 // TASKS_QUERY_DELAY in env covers the last one's way to its cache read.
-func burstServer(t *testing.T, env map[string]string, n int64) (*httptest.Server, *countingTasks) {
+func burstServer(t *testing.T, env map[string]string, n int64) (*httptest.Server, *spyTasks) {
 	t.Helper()
 	arrived := make(chan struct{})
-	counting := &countingTasks{hold: arrived}
-	_, app := newTestServerEnv(t, env, counting.wrap)
+	counting := &spyTasks{all: func(ctx context.Context, all func(context.Context) ([]Task, error)) ([]Task, error) {
+		select {
+		case <-arrived:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return all(ctx)
+	}}
+	_, app := newTestServerEnv(t, env, counting)
 	routes := app.routes()
 	var gets atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -214,19 +196,6 @@ func TestMemoizeKeysAreValidForAnyArgument(t *testing.T) {
 	}
 }
 
-// blockingTasks lets the test hold a query in flight.
-type blockingTasks struct {
-	taskStore
-	started, release chan struct{}
-}
-
-func (b *blockingTasks) All(ctx context.Context) ([]Task, error) {
-	tasks, err := b.taskStore.All(ctx)
-	close(b.started)
-	<-b.release // the query has run; its result reaches the cache later
-	return tasks, err
-}
-
 func TestNoStaleValueAfterInterleavedWrite(t *testing.T) {
 	for name, databaseURL := range databases {
 		t.Run(name, func(t *testing.T) {
@@ -236,7 +205,15 @@ func TestNoStaleValueAfterInterleavedWrite(t *testing.T) {
 			if err := store.Add(ctx, "before"); err != nil {
 				t.Fatal(err)
 			}
-			slow := &blockingTasks{taskStore: store, started: make(chan struct{}), release: make(chan struct{})}
+			// The reader's query is held once it has run: its result reaches
+			// the cache later.
+			started, release := make(chan struct{}), make(chan struct{})
+			slow := &spyTasks{taskStore: store, all: func(ctx context.Context, all func(context.Context) ([]Task, error)) ([]Task, error) {
+				tasks, err := all(ctx)
+				close(started)
+				<-release
+				return tasks, err
+			}}
 			cached := newCachedTasks(slow, app.cache)
 
 			// A reader queries before the write...
@@ -245,13 +222,13 @@ func TestNoStaleValueAfterInterleavedWrite(t *testing.T) {
 				tasks, _ := cached.All(ctx)
 				done <- tasks
 			}()
-			<-slow.started
+			<-started
 			// ...a writer adds a task and invalidates while the reader is
 			// still on its way to the cache...
 			if err := cached.Add(ctx, "after"); err != nil {
 				t.Fatal(err)
 			}
-			close(slow.release)
+			close(release)
 			if old := <-done; len(old) != 1 {
 				t.Fatalf("reader got %v", old)
 			}

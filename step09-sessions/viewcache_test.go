@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
@@ -16,8 +15,8 @@ import (
 func TestWarmReloadIsOneGetAndNoQuery(t *testing.T) {
 	for name, databaseURL := range databases {
 		t.Run(name, func(t *testing.T) {
-			counting := &countingTasks{}
-			srv, _ := newTestServer(t, databaseURL(t), counting.wrap)
+			counting := &spyTasks{}
+			srv, _ := newTestServer(t, databaseURL(t), counting)
 			for n := range 20 {
 				addTask(t, srv.URL, fmt.Sprintf("task %d", n))
 			}
@@ -124,8 +123,8 @@ func TestOnlyPlainSuccessfulGetsAreCached(t *testing.T) {
 func TestPageRenderedBeforeAWriteIsNotStoredAfterIt(t *testing.T) {
 	for name, databaseURL := range databases {
 		t.Run(name, func(t *testing.T) {
-			gate := &gatedTasks{}
-			srv, _ := newTestServer(t, databaseURL(t), gate.wrap)
+			gated, holdNext := gatedTasks()
+			srv, _ := newTestServer(t, databaseURL(t), gated)
 			addTask(t, srv.URL, "before")
 			request(t, "GET", srv.URL+"/", nil, nil) // warm: the next load must miss on purpose
 			// Deleting a task that does not exist is a write: the list and
@@ -133,7 +132,7 @@ func TestPageRenderedBeforeAWriteIsNotStoredAfterIt(t *testing.T) {
 			postForm(t, srv.URL+"/999/delete", nil, nil)
 
 			// A reader renders the page from the old list...
-			started, release := gate.holdNext()
+			started, release := holdNext()
 			done := make(chan string)
 			go func() {
 				resp, err := http.Get(srv.URL + "/")
@@ -175,37 +174,26 @@ func FuzzViewKey(f *testing.F) {
 	})
 }
 
-// gatedTasks can hold a query, once it has run, until the test lets it
-// return. Its wrap goes to newApp.
-type gatedTasks struct {
-	taskStore
-	mu               sync.Mutex
-	started, release chan struct{} // for the next query; nil: none held
-}
-
-func (g *gatedTasks) wrap(next taskStore) taskStore {
-	g.taskStore = next
-	return g
-}
-
-// holdNext arranges for the next query to be held: started is closed when
-// it has run, and it returns when the test closes release.
-func (g *gatedTasks) holdNext() (started, release chan struct{}) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.started, g.release = make(chan struct{}), make(chan struct{})
-	return g.started, g.release
-}
-
-func (g *gatedTasks) All(ctx context.Context) ([]Task, error) {
-	tasks, err := g.taskStore.All(ctx)
-	g.mu.Lock()
-	started, release := g.started, g.release
-	g.started, g.release = nil, nil
-	g.mu.Unlock()
-	if started != nil {
-		close(started)
-		<-release
+// gatedTasks returns a task store that can hold a query, once it has run,
+// until the test lets it return, and holdNext, which arranges for the next
+// query to be held: started is closed when it has run, and it returns when
+// the test closes release.
+func gatedTasks() (_ *spyTasks, holdNext func() (started, release chan struct{})) {
+	type gate struct{ started, release chan struct{} }
+	next := make(chan gate, 1) // the gate of the next query; empty: none held
+	gated := &spyTasks{all: func(ctx context.Context, all func(context.Context) ([]Task, error)) ([]Task, error) {
+		tasks, err := all(ctx)
+		select {
+		case g := <-next:
+			close(g.started)
+			<-g.release
+		default:
+		}
+		return tasks, err
+	}}
+	return gated, func() (started, release chan struct{}) {
+		g := gate{make(chan struct{}), make(chan struct{})}
+		next <- g
+		return g.started, g.release
 	}
-	return tasks, err
 }

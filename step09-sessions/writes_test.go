@@ -39,35 +39,32 @@ func keepClientContext(next http.Handler) http.Handler {
 // starting with "early" is committed before the client goes (a driver that
 // reports the cancellation after the database committed), one starting
 // with "late" after it (a commit still under way when the client left).
-type leftDuringCommit struct {
-	taskStore
-	reached map[string]chan struct{} // closed once that name's write is under way
-	unseen  atomic.Int32             // clients the server did not see leave
-}
-
-func (s *leftDuringCommit) Add(ctx context.Context, name string) error {
-	reached, ok := s.reached[name]
-	if !ok {
-		return s.taskStore.Add(ctx, name)
-	}
-	late := strings.HasPrefix(name, "late")
-	var err error
-	if !late {
-		err = s.taskStore.Add(ctx, name)
-	}
-	close(reached)
-	select {
-	case <-ctx.Value(clientContextKey{}).(context.Context).Done(): // the client has gone
-	case <-time.After(10 * time.Second): // a safety net: fails the test
-		s.unseen.Add(1)
-	}
-	if late {
-		err = s.taskStore.Add(ctx, name)
-	}
-	if err == nil {
-		err = ctx.Err()
-	}
-	return err
+// unseen counts the clients the server did not see leave.
+func leftDuringCommit(reached map[string]chan struct{}, unseen *atomic.Int32) *spyTasks {
+	return &spyTasks{add: func(ctx context.Context, name string, add func(context.Context, string) error) error {
+		underWay, ok := reached[name] // closed once that name's write is under way
+		if !ok {
+			return add(ctx, name)
+		}
+		late := strings.HasPrefix(name, "late")
+		var err error
+		if !late {
+			err = add(ctx, name)
+		}
+		close(underWay)
+		select {
+		case <-ctx.Value(clientContextKey{}).(context.Context).Done(): // the client has gone
+		case <-time.After(10 * time.Second): // a safety net: fails the test
+			unseen.Add(1)
+		}
+		if late {
+			err = add(ctx, name)
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		return err
+	}}
 }
 
 // Sixteen clients send a task over raw connections and close them while it
@@ -75,14 +72,12 @@ func (s *leftDuringCommit) Add(ctx context.Context, name string) error {
 // after submitting would. Every task is stored, and the page lists them all:
 // what a write does once accepted must not depend on its client staying.
 func TestClientsLeavingDuringWrites(t *testing.T) {
-	store := &leftDuringCommit{reached: map[string]chan struct{}{}}
+	reached := map[string]chan struct{}{}
 	for i := range writers {
-		store.reached[fmt.Sprintf("%s %02d", []string{"early", "late"}[i%2], i)] = make(chan struct{})
+		reached[fmt.Sprintf("%s %02d", []string{"early", "late"}[i%2], i)] = make(chan struct{})
 	}
-	pages, app := newTestServer(t, testenv.MySQLURL(t), func(next taskStore) taskStore {
-		store.taskStore = next
-		return store
-	})
+	var unseen atomic.Int32
+	pages, app := newTestServer(t, testenv.MySQLURL(t), leftDuringCommit(reached, &unseen))
 	// Writes go to a server of their own, whose Close waits for its handlers.
 	writes := httptest.NewServer(keepClientContext(app.routes()))
 	t.Cleanup(writes.Close)
@@ -91,7 +86,7 @@ func TestClientsLeavingDuringWrites(t *testing.T) {
 
 	failures := make(chan string, writers)
 	var wg sync.WaitGroup
-	for name, reached := range store.reached {
+	for name, underWay := range reached {
 		wg.Go(func() {
 			conn, err := net.Dial("tcp", writes.Listener.Addr().String())
 			if err != nil {
@@ -103,7 +98,7 @@ func TestClientsLeavingDuringWrites(t *testing.T) {
 			fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s",
 				writes.Listener.Addr(), len(form), form)
 			select {
-			case <-reached:
+			case <-underWay:
 			case <-time.After(10 * time.Second): // a safety net
 				failures <- name + ": the write never reached the store"
 			}
@@ -115,7 +110,7 @@ func TestClientsLeavingDuringWrites(t *testing.T) {
 	for f := range failures {
 		t.Error(f)
 	}
-	if n := store.unseen.Load(); n > 0 {
+	if n := unseen.Load(); n > 0 {
 		t.Errorf("the server did not see %d of %d clients leave", n, writers)
 	}
 	stored, listed := storedNames(t, app), listedNames(t, pages.URL)
@@ -130,27 +125,28 @@ var errLostReply = errors.New("connection lost before the database's reply")
 
 // lostReplies is a task store whose writes commit and then fail: the
 // handler cannot tell a write that failed from one whose reply was lost.
-type lostReplies struct{ taskStore }
-
-func (s lostReplies) Add(ctx context.Context, name string) error {
-	if err := s.taskStore.Add(ctx, name); err != nil {
-		return err
+func lostReplies() *spyTasks {
+	return &spyTasks{
+		add: func(ctx context.Context, name string, add func(context.Context, string) error) error {
+			if err := add(ctx, name); err != nil {
+				return err
+			}
+			return errLostReply
+		},
+		delete: func(ctx context.Context, id int64, del func(context.Context, int64) error) error {
+			if err := del(ctx, id); err != nil {
+				return err
+			}
+			return errLostReply
+		},
 	}
-	return errLostReply
-}
-
-func (s lostReplies) Delete(ctx context.Context, id int64) error {
-	if err := s.taskStore.Delete(ctx, id); err != nil {
-		return err
-	}
-	return errLostReply
 }
 
 // Sixteen deletes, then sixteen adds, at once, each committed and then
 // reported failed: every one answers 503, and the page still shows what the
 // database holds. A write of unknown outcome invalidates all the same.
 func TestWritesOfUnknownOutcomeInvalidate(t *testing.T) {
-	srv, app := newTestServer(t, testenv.MySQLURL(t), func(next taskStore) taskStore { return lostReplies{next} })
+	srv, app := newTestServer(t, testenv.MySQLURL(t), lostReplies())
 	var ids []int64
 	for i := range writers {
 		res, err := app.db.Exec("INSERT INTO tasks (name) VALUES (?)", fmt.Sprintf("old %02d", i))
