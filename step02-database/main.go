@@ -35,7 +35,7 @@ func run(ctx context.Context) error {
 	}
 	db, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", cfg.DatabaseURLVar, err) // DATABASE_URL, or an add-on's variable
 	}
 	defer db.Close()
 	app, err := newApp(ctx, db)

@@ -37,7 +37,7 @@ func run(ctx context.Context) error {
 	}
 	db, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", cfg.DatabaseURLVar, err) // DATABASE_URL, or an add-on's variable
 	}
 	defer db.Close()
 	c, err := cache.New(cfg.CacheOptions())

@@ -127,6 +127,15 @@ func TestBadConfigStopsStartup(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "CACHE_TIMEOUT:") {
 		t.Fatalf("run = %v, want an error naming CACHE_TIMEOUT", err)
 	}
+	// A MySQL add-on's URL with a parameter the driver would send to the
+	// server: one line naming the variable and the parameter.
+	t.Setenv("CACHE_TIMEOUT", "")
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("JAWSDB_URL", "mysql://u:p@127.0.0.1:1/tasks?pool=5")
+	err = run(t.Context())
+	if err == nil || !strings.HasPrefix(err.Error(), `JAWSDB_URL: mysql:// URL parameter "pool"`) || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("run = %v, want one line naming JAWSDB_URL and pool", err)
+	}
 }
 
 func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {

@@ -28,14 +28,15 @@ type DB struct {
 }
 
 // Open connects to the database of a DATABASE_URL and checks that it answers.
+// Its errors do not name the variable: the caller knows which one it read.
 // A SQLite file's folder is created if it does not exist yet.
 func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	src, err := ParseURL(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+		return nil, err
 	}
 	for _, note := range src.Notes {
-		slog.Info("DATABASE_URL: " + note)
+		slog.Info("database URL: " + note)
 	}
 	var db *sql.DB
 	switch src.Dialect {

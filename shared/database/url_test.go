@@ -48,11 +48,12 @@ func TestParseURLStopsAtAParameterTheDriverWouldSendToTheServer(t *testing.T) {
 	}
 }
 
-func TestOpenNamesTheVariableOfABadURL(t *testing.T) {
+func TestOpenFailsWithOneLineOnABadURL(t *testing.T) {
+	// One line, which the caller prefixes with the variable it read.
 	for _, raw := range []string{"postgres://x/y", "mysql://u:p@db", "mysql://u:p@db:3306/x?tls=maybe", "mysql://u:p@db/x?pool=5"} {
 		_, err := Open(t.Context(), raw)
-		if err == nil || !strings.HasPrefix(err.Error(), "DATABASE_URL: ") || strings.Contains(err.Error(), "\n") {
-			t.Errorf("Open(%q) = %v, want one line starting with DATABASE_URL:", raw, err)
+		if err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("Open(%q) = %v, want an error of one line", raw, err)
 		}
 	}
 }
