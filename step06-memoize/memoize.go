@@ -83,19 +83,23 @@ func memoize[A, R any](m *memoizer, name string, fn func(context.Context, A) (R,
 		// version share its result.
 		return share(ctx, &m.calls, key+"@"+string(version), func(ctx context.Context) (R, error) {
 			result, err := fn(ctx, arg)
-			if err != nil {
-				return result, err
+			if err == nil {
+				store(ctx, m, key, memoEntry[R]{Version: string(version), Result: result})
 			}
-			var buf bytes.Buffer
-			if err := gob.NewEncoder(&buf).Encode(memoEntry[R]{Version: string(version), Result: result}); err != nil {
-				slog.WarnContext(ctx, "memoize: cannot encode the result", "name", name, "err", err)
-				return result, nil
-			}
-			// If the set fails, the next caller computes again.
-			m.cache.Set(ctx, key, buf.Bytes(), m.ttl)
-			return result, nil
+			return result, err
 		})
 	}
+}
+
+// store caches a computed result. If that fails, the next caller computes
+// again.
+func store[R any](ctx context.Context, m *memoizer, key string, entry memoEntry[R]) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(entry); err != nil {
+		slog.WarnContext(ctx, "memoize: cannot encode the result", "key", key, "err", err)
+		return
+	}
+	m.cache.Set(ctx, key, buf.Bytes(), m.ttl)
 }
 
 // share runs call once for all the callers that ask for key while it runs,
