@@ -188,26 +188,3 @@ next:
 	}
 	return -1
 }
-
-// TestChapterREADMEsHaveOneShape checks the sections every chapter README has.
-func TestChapterREADMEsHaveOneShape(t *testing.T) {
-	chapters, _ := filepath.Glob(filepath.Join(root, "step[0-9][0-9]-*"))
-	for _, chapter := range chapters {
-		text, err := os.ReadFile(filepath.Join(chapter, "README.md"))
-		if err != nil {
-			t.Error(err)
-			continue
-		}
-		for _, want := range []string{"**Goal:**", "## Run it", "## What you will observe", "## Test it", "## Why it works", "## Exercises"} {
-			if !strings.Contains(string(text), want) {
-				t.Errorf("%s/README.md lacks %q", chapter, want)
-			}
-		}
-		if !strings.Contains(string(text), "## What is in this chapter") && !strings.Contains(string(text), "git diff --no-index step") {
-			t.Errorf("%s/README.md does not give the diff command for its change", chapter)
-		}
-		if !strings.Contains(string(text), "**Next:**") && !strings.Contains(string(text), "**Back to:**") {
-			t.Errorf("%s/README.md does not link onwards", chapter)
-		}
-	}
-}
