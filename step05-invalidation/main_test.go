@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/go-memcache-workshop/tasklist/shared/cache"
+	"github.com/go-memcache-workshop/tasklist/shared/cacheconfig"
 	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/database"
 	"github.com/go-memcache-workshop/tasklist/shared/testenv"
@@ -54,7 +55,7 @@ func newTestServerEnv(t testing.TB, env map[string]string, spy ...*spyTasks) (*h
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	c, err := cache.New(cfg.CacheOptions())
+	c, err := cache.New(cacheconfig.Options(cfg))
 	if err != nil {
 		t.Fatal(err)
 	}

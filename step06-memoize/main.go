@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/go-memcache-workshop/tasklist/shared/cache"
+	"github.com/go-memcache-workshop/tasklist/shared/cacheconfig"
 	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/database"
 )
@@ -40,7 +41,7 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("%s: %w", cfg.DatabaseURLVar, err) // DATABASE_URL, or an add-on's variable
 	}
 	defer db.Close()
-	c, err := cache.New(cfg.CacheOptions())
+	c, err := cache.New(cacheconfig.Options(cfg))
 	if err != nil {
 		return err
 	}

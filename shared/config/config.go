@@ -15,21 +15,21 @@ import (
 	"time"
 
 	"github.com/joho/godotenv"
-
-	"github.com/go-memcache-workshop/tasklist/shared/cache"
 )
 
 // DefaultDatabaseURL is used when DATABASE_URL is not set: a SQLite file in
 // the instance folder, as the original Flask app did.
 const DefaultDatabaseURL = "sqlite:instance/task_list.db"
 
-// The cache's defaults, for the settings left unset; shared/cache says why
-// each is what it is.
+// The cache's defaults, for the settings left unset: shared/cache's own
+// (its Default* constants say why each is what it is; shared/cacheconfig's
+// test checks that the two agree). config does not import the cache, so
+// that a chapter without one does not link it.
 const (
-	DefaultCacheTimeout      = cache.DefaultTimeout
-	DefaultCacheRetryAfter   = cache.DefaultRetryAfter
-	DefaultCacheFailureLimit = cache.DefaultFailureLimit
-	DefaultCacheMemoryMB     = cache.DefaultMemoryMB
+	DefaultCacheTimeout      = 250 * time.Millisecond
+	DefaultCacheRetryAfter   = 5 * time.Second
+	DefaultCacheFailureLimit = 3
+	DefaultCacheMemoryMB     = 64
 )
 
 // MaxCacheMemoryMB (1 TB) keeps CACHE_MEMORY_MB's bytes well inside an int64.
@@ -220,20 +220,4 @@ func parseServers(s string) ([]string, error) {
 		list = append(list, addr)
 	}
 	return list, nil
-}
-
-// CacheOptions returns the cache client's options as the configuration sets
-// them, with the login its credentials name, if any.
-func (c Config) CacheOptions() cache.Options {
-	o := cache.Options{Servers: c.MemcachedServers, KeyPrefix: c.CacheKeyPrefix, Timeout: c.CacheTimeout,
-		RetryAfter: c.CacheRetryAfter, FailureLimit: c.CacheFailureLimit, MemoryMB: c.CacheMemoryMB}
-	switch {
-	case c.MemcachierUsername != "":
-		o.Login = &cache.Login{Username: c.MemcachierUsername, Password: c.MemcachierPassword,
-			Hint: "MEMCACHIER_USERNAME and MEMCACHIER_PASSWORD"}
-	case c.MemcachedUsername != "":
-		o.Login = &cache.Login{Username: c.MemcachedUsername, Password: c.MemcachedPassword, Upstream: true,
-			Hint: "MEMCACHED_USERNAME and MEMCACHED_PASSWORD"}
-	}
-	return o
 }

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-memcache-workshop/tasklist/shared/cacheconfig"
 	"github.com/go-memcache-workshop/tasklist/shared/config"
 	"github.com/go-memcache-workshop/tasklist/shared/memcachedtext"
 )
@@ -59,7 +60,7 @@ func main() {
 		servers = []string{DefaultServer}
 	}
 	var auth credentials
-	if login := cfg.CacheOptions().Login; login != nil {
+	if login := cacheconfig.Options(cfg).Login; login != nil {
 		auth = login.Command()
 	}
 	os.Exit(run(os.Args[1:], servers, auth, os.Stdout, os.Stderr))
