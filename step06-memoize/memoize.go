@@ -84,16 +84,16 @@ func memoize[A, R any](m *memoizer, name string, fn func(context.Context, A) (R,
 		return share(ctx, &m.calls, key+"@"+string(version), func(ctx context.Context) (R, error) {
 			result, err := fn(ctx, arg)
 			if err == nil {
-				store(ctx, m, key, memoEntry[R]{Version: string(version), Result: result})
+				storeEntry(ctx, m, key, memoEntry[R]{Version: string(version), Result: result})
 			}
 			return result, err
 		})
 	}
 }
 
-// store caches a computed result. If that fails, the next caller computes
-// again.
-func store[R any](ctx context.Context, m *memoizer, key string, entry memoEntry[R]) {
+// storeEntry caches a computed result. If that fails, the next caller
+// computes again.
+func storeEntry[R any](ctx context.Context, m *memoizer, key string, entry memoEntry[R]) {
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(entry); err != nil {
 		slog.WarnContext(ctx, "memoize: cannot encode the result", "key", key, "err", err)

@@ -15,22 +15,12 @@ import (
 // dialFunc is the shape of gomemcache's Client.DialContext.
 type dialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
 
-// loginDialer returns a dialer that logs every new connection in with l.
-func loginDialer(l Login) dialFunc {
-	return handshake{login: l}.dialer()
-}
-
-// handshake is the "set" that authenticates a connection. The password is
-// written to the connection and nowhere else.
-type handshake struct {
-	login Login
-}
-
-// dialer dials and authenticates. A rejection is logged once per server
+// dialer dials and logs every new connection in. The password is written
+// to the connection and nowhere else. A rejection is logged once per server
 // until that server accepts the credentials again, so wrong credentials
 // give one clear line rather than one per request; every operation on that
 // server still fails, at once, with an error the chapters treat as a miss.
-func (h handshake) dialer() dialFunc {
+func (l Login) dialer() dialFunc {
 	var (
 		mu       sync.Mutex
 		rejected = map[string]bool{} // server address -> last handshake rejected
@@ -41,10 +31,10 @@ func (h handshake) dialer() dialFunc {
 		if err != nil {
 			return nil, err
 		}
-		answer, err := h.run(ctx, conn)
+		answer, err := l.handshake(ctx, conn)
 		if err != nil { // the connection failed: the server pool's business
 			conn.Close()
-			return nil, fmt.Errorf("%s authentication on %s: %w", h.login.format(), addr, err)
+			return nil, fmt.Errorf("%s authentication on %s: %w", l.format(), addr, err)
 		}
 		mu.Lock()
 		wasRejected := rejected[addr]
@@ -52,27 +42,27 @@ func (h handshake) dialer() dialFunc {
 		mu.Unlock()
 		if answer == "STORED" {
 			if wasRejected {
-				slog.Info(h.login.format()+" authentication accepted again", "server", addr)
+				slog.Info(l.format()+" authentication accepted again", "server", addr)
 			}
 			return conn, nil
 		}
 		conn.Close()
 		if !wasRejected {
-			slog.Error(h.login.format()+" authentication failed: check "+h.login.Hint+"; the cache is not used until they are right",
+			slog.Error(l.format()+" authentication failed: check "+l.Hint+"; the cache is not used until they are right",
 				"server", addr, "answer", answer)
 		}
-		return nil, fmt.Errorf("%s authentication on %s rejected: server answered %q", h.login.format(), addr, answer)
+		return nil, fmt.Errorf("%s authentication on %s rejected: server answered %q", l.format(), addr, answer)
 	}
 }
 
-// run sends the handshake and returns the server's one-line answer, without
-// its line ending.
-func (h handshake) run(ctx context.Context, conn net.Conn) (string, error) {
+// handshake sends the login and returns the server's one-line answer,
+// without its line ending.
+func (l Login) handshake(ctx context.Context, conn net.Conn) (string, error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		conn.SetDeadline(deadline)
 		defer conn.SetDeadline(time.Time{})
 	}
-	if _, err := io.WriteString(conn, h.login.Command()+"\r\n"); err != nil {
+	if _, err := io.WriteString(conn, l.Command()+"\r\n"); err != nil {
 		return "", err
 	}
 	line, err := bufio.NewReader(conn).ReadString('\n')

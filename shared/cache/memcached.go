@@ -32,7 +32,7 @@ func newMemcachedStore(o Options) (*memcachedStore, error) {
 		client.Timeout = o.Timeout
 		client.MaxIdleConns = maxConns
 		if o.Login != nil {
-			client.DialContext = loginDialer(*o.Login)
+			client.DialContext = o.Login.dialer()
 		}
 		return client
 	})
