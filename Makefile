@@ -64,7 +64,7 @@ image: ## build the app's container image of a chapter: make image STEP=04 (see 
 	docker build --build-arg STEP=$(call number,$(STEP)) -t tasklist:$(call number,$(STEP)) .
 
 mermaid: ## render every diagram of the Markdown to PNG files to look at: make mermaid OUT=/tmp/diagrams
-	bash .ci/mermaid/render.sh $(or $(OUT),diagrams)
+	bash .ci/mermaid/render.sh "$(or $(OUT),diagrams)"
 
 observe: ## replay a chapter's "What you will observe" (Docker from chapter 04 on): make observe STEP=04
 	@case "$(call number,$(STEP))" in 01|02|03) ;; *) $(test_images) ;; esac && go run ./shared/cmd/observe $(STEP)

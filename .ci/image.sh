@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step=${1:-$(awk -F'"' '$1 ~ /^ *STEP: *$/ { print $2 }' heroku.yml)}
+step=${1:-$(awk '$1 == "STEP:" { gsub(/["\047]/, "", $2); print $2 }' heroku.yml)}
 [ -n "$step" ] || { echo "image.sh: no STEP given and none found in heroku.yml" >&2; exit 1; }
 image=taskcache/tasklist:ci-$step
 mysql_image=${TEST_MYSQL_IMAGE:-taskcache/mariadb:bookworm}

@@ -120,11 +120,12 @@ func (d *drill) tally(t *testing.T, outcomes []outcome, down int) (errs int) {
 // loadWhileOut loads the drill for duration while node 1 is out, and
 // checks the errors: at most one per caller (the gets already waiting on it
 // when it failed), plus the few more a frozen node takes to reach the
-// failure limit (3 timeouts in a row) when fewer callers were waiting on
-// it, then one per pause of retryAfter, the one get that tries it again.
+// failure limit (DefaultFailureLimit timeouts in a row) when fewer callers
+// were waiting on it, then one per pause of retryAfter, the one get that
+// tries it again.
 func (d *drill) loadWhileOut(t *testing.T, duration, retryAfter time.Duration) {
 	t.Helper()
-	limit := drillWorkers + 3 + int(duration/retryAfter) + 1
+	limit := drillWorkers + DefaultFailureLimit + int(duration/retryAfter) + 1
 	if errs := d.tally(t, d.load(duration), 1); errs > limit {
 		t.Errorf("%d errors; want at most %d: one per caller, then one try per pause", errs, limit)
 	}

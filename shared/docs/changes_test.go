@@ -13,25 +13,35 @@ import (
 
 // TestEveryChangedFileIsMentioned compares each chapter with the one before
 // and checks that its README names every file that was added, changed or
-// removed (go.sum and fuzz corpora aside): a reader diffing two chapters
-// should never meet a change the text did not announce.
+// removed (go.sum and fuzz corpora aside), in its place: a changed code file
+// under "What changed", every test file of the chapter under "Tests", a
+// removed file anywhere. A reader diffing two chapters should never meet a
+// change the text did not announce.
 func TestEveryChangedFileIsMentioned(t *testing.T) {
 	chapters, _ := filepath.Glob(filepath.Join(root, "step[0-9][0-9]-*"))
 	for i := 1; i < len(chapters); i++ {
-		prev, next := files(t, chapters[i-1]), files(t, chapters[i])
+		name := filepath.Base(chapters[i])
 		readme, err := os.ReadFile(filepath.Join(chapters[i], "README.md"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for name := range union(prev, next) {
-			if name == "README.md" || name == "go.sum" || strings.Contains(name, "testdata/") {
-				continue
-			}
-			if bytes.Equal(prev[name], next[name]) && prev[name] != nil {
-				continue
-			}
-			if !strings.Contains(string(readme), "`"+name+"`") {
-				t.Errorf("%s/README.md does not mention %s, which changed since %s", filepath.Base(chapters[i]), name, filepath.Base(chapters[i-1]))
+		changed, tests := section(readme, "## What changed since chapter"), section(readme, "## Tests")
+		prev, next := files(t, chapters[i-1]), files(t, chapters[i])
+		for file := range union(prev, next) {
+			quoted := "`" + file + "`"
+			switch {
+			case file == "README.md" || file == "go.sum" || strings.Contains(file, "testdata/"):
+			case next[file] == nil:
+				if !strings.Contains(string(readme), quoted) {
+					t.Errorf("%s/README.md does not mention %s, removed since %s", name, file, filepath.Base(chapters[i-1]))
+				}
+			case strings.HasSuffix(file, "_test.go"):
+				if !strings.Contains(tests, quoted) {
+					t.Errorf("%s/README.md: %s has no line under ## Tests", name, file)
+				}
+			case bytes.Equal(prev[file], next[file]):
+			case !strings.Contains(changed, quoted):
+				t.Errorf("%s/README.md: %s changed since %s but is not named under ## What changed", name, file, filepath.Base(chapters[i-1]))
 			}
 		}
 	}

@@ -66,34 +66,6 @@ func TestWordBudgets(t *testing.T) {
 	}
 }
 
-// TestChangedFilesAreInTheirSection checks the changed-files rule of
-// changes_test.go section by section: a changed code file is named in "What
-// changed", and every test file of the chapter has its line under "Tests".
-func TestChangedFilesAreInTheirSection(t *testing.T) {
-	chapters, _ := filepath.Glob(filepath.Join(root, "step[0-9][0-9]-*"))
-	for i := 1; i < len(chapters); i++ {
-		name := filepath.Base(chapters[i])
-		text, err := os.ReadFile(filepath.Join(chapters[i], "README.md"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		changed, tests := section(text, "## What changed since chapter"), section(text, "## Tests")
-		prev, next := files(t, chapters[i-1]), files(t, chapters[i])
-		for file := range union(prev, next) {
-			switch {
-			case strings.HasSuffix(file, "_test.go"):
-				if next[file] != nil && !strings.Contains(tests, "`"+file+"`") {
-					t.Errorf("%s/README.md: %s has no line under ## Tests", name, file)
-				}
-			case file == "README.md" || file == "go.sum" || strings.Contains(file, "testdata/"):
-			case bytes.Equal(prev[file], next[file]) && prev[file] != nil:
-			case !strings.Contains(changed, "`"+file+"`"):
-				t.Errorf("%s/README.md: %s changed but is not named under ## What changed", name, file)
-			}
-		}
-	}
-}
-
 // section returns the text from the heading to the next heading of its level.
 func section(text []byte, heading string) string {
 	s := string(text)

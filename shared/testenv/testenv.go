@@ -236,15 +236,16 @@ func CreateDatabase(ctx context.Context, adminDSN, name string) (string, error) 
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		return "", fmt.Errorf("CREATE DATABASE %s: %w", name, err)
 	}
-	for _, stmt := range []struct{ what, sql string }{
-		{"CREATE USER " + name, "CREATE USER '" + name + "'@'%' IDENTIFIED BY '" + password + "'"},
-		{"GRANT ALL PRIVILEGES ON " + name + ".*", "GRANT ALL PRIVILEGES ON " + name + ".* TO '" + name + "'@'%'"},
+	for _, stmt := range []struct{ verb, sql string }{
+		{"CREATE USER", "CREATE USER '" + name + "'@'%' IDENTIFIED BY '" + password + "'"},
+		{"GRANT", "GRANT ALL PRIVILEGES ON " + name + ".* TO '" + name + "'@'%'"},
 	} {
 		if _, err := admin.ExecContext(ctx, stmt.sql); err != nil {
 			if !accessDenied(err) {
-				return "", fmt.Errorf("%s: %w", stmt.what, err)
+				return "", fmt.Errorf("%s for %s: %w", stmt.verb, name, err)
 			}
-			note("the user of %s cannot %s (%s): the tests' apps log in as that user", EnvMySQLDSN, stmt.what, oneLine(err))
+			// The same line for every database, so that note shows it once.
+			note("the user of %s may not %s: the tests' apps log in as that user", EnvMySQLDSN, stmt.verb)
 			admin.ExecContext(ctx, "DROP USER IF EXISTS '"+name+"'@'%'")
 			user, password = cfg.User, cfg.Passwd
 			break
