@@ -709,7 +709,7 @@ func machine(mcServers, driver string) string {
 		"Load: %s; %d concurrent keep-alive clients, GET / with %d tasks, %s per server per round, %d interleaved rounds (in each, chapter by chapter, the slower query first, and the limit before the first server and after every one). "+
 		"Figures are medians over the rounds; × limit is the median of the ratios to the limit driven just before and just after, with the lowest and highest of them. "+
 		"App CPU is the app process's own user+system time per request (/proc/PID/stat); machine CPU is every process's (the app, the servers, the load generator: /proc/stat). "+
-		"App pools: MySQL 16 connections, memcached 64 idle connections per server, CACHE_TIMEOUT 250ms.\n",
+		"App pools: MySQL 16 connections, memcached at most 64 connections per server (as many kept idle), CACHE_TIMEOUT 250ms.\n",
 		host(mcServers), driver, *concurrency, *tasks, *duration, *rounds)
 }
 
