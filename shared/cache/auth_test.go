@@ -66,6 +66,15 @@ func TestMemcachedAuthWithWrongCredentialsFailsFastAndSaysSo(t *testing.T) {
 	if err := c.Set(ctx, "k", []byte("v"), 0); err == nil {
 		t.Error("Set with wrong credentials succeeded")
 	}
+	// 16 callers at once, each dialling its own connection: still one line.
+	for _, err := range testenv.Concurrently(16, 300*time.Millisecond, func(int, int) error {
+		_, err := c.Get(ctx, "k")
+		return err
+	}) {
+		if err == nil || !strings.Contains(err.Error(), "authentication") {
+			t.Fatalf("a concurrent Get with wrong credentials = %v, want an authentication error", err)
+		}
+	}
 	var failures []string
 	for line := range strings.Lines(logs.String()) {
 		if strings.Contains(line, "authentication failed") {
