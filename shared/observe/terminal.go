@@ -119,6 +119,9 @@ func (t *terminal) launch(env []string) *process {
 		t.fail(err)
 		return nil
 	}
+	// Room for far more lines than the app logs between two reads (a step
+	// sends one request and reads its line); were it full, the app would
+	// block on its own log and the step would time out.
 	p := &process{addr: addr, lines: make(chan string, 1000)}
 	p.cmd = exec.Command(t.binary)
 	p.cmd.Dir = t.dir
