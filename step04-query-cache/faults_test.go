@@ -55,15 +55,15 @@ func startDrill(t *testing.T) (string, []*testenv.Server, *testenv.Server) {
 }
 
 // checkPages fails the test for any page that is not the whole list or that
-// waited more than one timeout. It returns how many pages were served from
+// waited more than maxWait. It returns how many pages were served from
 // the cache (hits, and no error), and how many waited on a server.
-func checkPages(t *testing.T, loads []testenv.Load) (cached, waited int) {
+func checkPages(t *testing.T, loads []testenv.Load, maxWait time.Duration) (cached, waited int) {
 	t.Helper()
 	bad := 0
 	for _, l := range loads {
-		if l.Err != nil || l.Status != http.StatusOK || !strings.Contains(l.Body, "task 4") || l.Took > drillMaxWait {
+		if l.Err != nil || l.Status != http.StatusOK || !strings.Contains(l.Body, "task 4") || l.Took > maxWait {
 			if bad++; bad <= 5 {
-				t.Errorf("GET / = %d, %v, after %v; want the list within one timeout", l.Status, l.Err, l.Took.Round(time.Millisecond))
+				t.Errorf("GET / = %d, %v, after %v; want the list within %v", l.Status, l.Err, l.Took.Round(time.Millisecond), maxWait)
 			}
 			continue
 		}
@@ -91,7 +91,7 @@ func TestPageDrillOneServerOut(t *testing.T) {
 			// The first browsers wait one timeout; then the server is left
 			// out, and only its keys move to their second choice.
 			loads := testenv.LoadConcurrently(url+"/", 16, 3*time.Second)
-			if cached, _ := checkPages(t, loads); float64(cached) < 0.9*float64(len(loads)) {
+			if cached, _ := checkPages(t, loads, drillMaxWait); float64(cached) < 0.9*float64(len(loads)) {
 				t.Errorf("%d of %d pages came from the live servers' caches; want at least 90%%", cached, len(loads))
 			}
 		})
@@ -101,14 +101,14 @@ func TestPageDrillOneServerOut(t *testing.T) {
 func TestPageDrillFrozenServerThawed(t *testing.T) {
 	url, _, busiest := startDrill(t)
 	busiest.Freeze(t)
-	checkPages(t, testenv.LoadConcurrently(url+"/", 16, drillRetryAfter/2))
+	checkPages(t, testenv.LoadConcurrently(url+"/", 16, drillRetryAfter/2), drillMaxWait)
 	busiest.Thaw(t)
 	// After the pause one request tries it again, and from then on it serves
 	// the keys it still holds: no restart.
 	time.Sleep(drillRetryAfter + drillTimeout)
 	before := busiest.Stats(t)["get_hits"]
 	loads := testenv.LoadConcurrently(url+"/", 16, time.Second)
-	checkPages(t, loads)
+	checkPages(t, loads, drillMaxWait)
 	if n := busiest.Stats(t)["get_hits"] - before; n < int64(len(loads))/2 {
 		t.Errorf("the thawed server answered %d hits for %d pages; want it to serve its keys again", n, len(loads))
 	}
@@ -121,7 +121,7 @@ func TestPageDrillAllServersFrozen(t *testing.T) {
 		defer n.Thaw(t)
 	}
 	const duration = 5 * time.Second
-	cached, waited := checkPages(t, testenv.LoadConcurrently(url+"/", 16, duration))
+	cached, waited := checkPages(t, testenv.LoadConcurrently(url+"/", 16, duration), drillMaxWait)
 	if cached != 0 {
 		t.Errorf("%d pages came from frozen servers' caches", cached)
 	}
@@ -142,9 +142,9 @@ func TestPageDrillAllServersFrozen(t *testing.T) {
 
 // A busy app: memcached answers every get, but the app reads one answer in
 // eight too late (the relay holds it past CACHE_TIMEOUT, as a saturated CPU
-// would). Those timeouts are the app's own: the server stays
-// in use, most pages still come from the cache, and the log counts the
-// failures in a line rather than a line each.
+// would). Those timeouts are the app's own: the server stays in use, most
+// pages come from the cache, the log counts failures in one line. A page may
+// wait twice: on a shared query's store (chapter 06 on), then its own get.
 func TestPageDrillBusyApp(t *testing.T) {
 	servers, prefix := testenv.Memcached(t)
 	relay := testenv.SlowReplies(t, servers[0], 8, drillTimeout*3/2)
@@ -156,7 +156,7 @@ func TestPageDrillBusyApp(t *testing.T) {
 		addTask(t, srv.URL, fmt.Sprintf("task %d", i))
 	}
 	loads := testenv.LoadConcurrently(srv.URL+"/", 16, 2*time.Second)
-	if cached, _ := checkPages(t, loads); cached == len(loads) || cached < len(loads)/2 {
+	if cached, _ := checkPages(t, loads, 2*drillMaxWait); cached == len(loads) || cached < len(loads)/2 {
 		t.Errorf("%d of %d pages came from the cache; want at least half, not all (the relay holds some answers)", cached, len(loads))
 	}
 	if n := strings.Count(logs.String(), "level=WARN"); n > 2 || strings.Contains(logs.String(), "left out") {
